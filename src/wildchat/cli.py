@@ -1,0 +1,106 @@
+"""The `wildchat` command: one sub-command per stage, each a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from wildchat import __version__
+from wildchat.config import Settings, load_settings
+
+app = typer.Typer(
+    name="wildchat",
+    help="Run a consented public chatbot and turn its logs into a WildChat-format dataset.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+)
+db_app = typer.Typer(help="Manage the store (the turn log and consent records).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="TOML settings file (default: $WILDCHAT_CONFIG or ./wildchat.toml)."),
+]
+DataDirOption = Annotated[
+    Path | None, typer.Option("--data-dir", help="Where the SQLite store and the secret live [./data].")
+]
+DatabaseOption = Annotated[
+    str | None, typer.Option("--database-url", help="SQLAlchemy URL of the store (default: SQLite).")
+]
+
+
+def _settings(config: Path | None, **overrides: object) -> Settings:
+    """Settings with CLI overrides exported as WILDCHAT_* so that worker processes see them too."""
+    for name, value in overrides.items():
+        if value is not None:
+            os.environ[f"WILDCHAT_{name.upper()}"] = str(value)
+    try:
+        return load_settings(config)
+    except FileNotFoundError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        err.print(f"[red]error:[/red] invalid settings:\n{exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [8000].")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (use PostgreSQL for more than one) [1].")
+    ] = None,
+    config: ConfigOption = None,
+    data_dir: DataDirOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Start the chatbot: the chat page at /, the OpenAI-compatible API at /v1."""
+    from wildchat.collect.server import serve as run_server
+
+    settings = _settings(
+        config, host=host, port=port, workers=workers, data_dir=data_dir, database_url=database_url
+    )
+    try:
+        run_server(settings)
+    except ValueError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None, database_url: DatabaseOption = None) -> None:
+    """Create or migrate the store's tables to the latest schema."""
+    from wildchat.store import make_engine, migrate
+
+    settings = _settings(config, database_url=database_url)
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    err.print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("stats")
+def db_stats(config: ConfigOption = None, database_url: DatabaseOption = None) -> None:
+    """Print how many turns and participants the store holds."""
+    from wildchat.store import Store, make_engine
+
+    settings = _settings(config, database_url=database_url)
+    store = Store(make_engine(settings.resolved_database_url))
+    withdrawn = len(store.withdrawn_participant_ids())
+    typer.echo(f"turns: {store.count_turns()}\nwithdrawn participants: {withdrawn}")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+if __name__ == "__main__":
+    app()

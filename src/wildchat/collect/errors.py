@@ -1,0 +1,103 @@
+"""Errors in the OpenAI error format, so SDK clients raise their usual exception types."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("wildchat.collect")
+
+
+class ApiError(Exception):
+    """An error for the client: status, message and the OpenAI `type`/`code`/`param` fields."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        *,
+        type: str = "invalid_request_error",
+        code: str | None = None,
+        param: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.headers = headers
+
+    def body(self) -> dict[str, dict[str, str | None]]:
+        return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+    def response(self) -> JSONResponse:
+        return JSONResponse(self.body(), status_code=self.status_code, headers=self.headers)
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(401, message, code="invalid_api_key", headers={"WWW-Authenticate": "Bearer"})
+
+
+def too_large(message: str, param: str | None = None) -> ApiError:
+    return ApiError(413, message, code="request_too_large", param=param)
+
+
+def rate_limited(retry_after_s: float, scope: str) -> ApiError:
+    seconds = max(1, int(retry_after_s + 0.999))
+    return ApiError(
+        429,
+        f"Rate limit reached for this {scope}. Please try again in {seconds} s.",
+        type="rate_limit_error",
+        code="rate_limit_exceeded",
+        headers={"Retry-After": str(seconds)},
+    )
+
+
+def _field_path(loc: tuple[object, ...]) -> str:
+    parts = [str(p) for p in loc if p != "body"]
+    return ".".join(parts) or "body"
+
+
+async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
+    if first.get("type") == "json_invalid":
+        return ApiError(400, "The request body is not valid JSON.", code="invalid_json").response()
+    param = _field_path(tuple(first.get("loc", ())))
+    message = f"Invalid value for '{param}': {first.get('msg', 'invalid')}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ApiError(422, message, code="invalid_value", param=param).response()
+
+
+async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = "not_found" if exc.status_code == 404 else "http_error"
+    error = ApiError(exc.status_code, str(exc.detail), code=kind)
+    error.headers = dict(exc.headers) if exc.headers else None
+    return error.response()
+
+
+async def _on_unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    # The traceback goes to our log, never to the client.
+    log.error("unhandled error", exc_info=exc)
+    return ApiError(500, "Internal server error.", type="server_error", code="internal_error").response()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

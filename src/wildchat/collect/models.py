@@ -1,0 +1,161 @@
+"""Which backend answers for which model name, built from the settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from wildchat.collect.backends.base import ChatBackend
+from wildchat.collect.backends.upstream import UpstreamBackend
+from wildchat.collect.errors import ApiError
+from wildchat.config import ModelSpec, Settings
+
+log = logging.getLogger("wildchat.collect")
+
+EMBEDDED_DEFAULT_NAME = "smollm2-135m-instruct"
+EMBEDDED_DEFAULT_DESCRIPTION = "SmolLM2-135M-Instruct, a small model running on this server's CPU"
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRoute:
+    name: str
+    backend: ChatBackend
+    backend_model: str
+    description: str
+    owned_by: str
+
+
+def _local_backend(spec: ModelSpec, cache_dir: Path) -> ChatBackend:
+    if spec.backend == "llama-cpp":
+        from wildchat.collect.backends.llamacpp import LlamaCppBackend
+
+        if not spec.path:
+            raise ValueError(f"model {spec.name!r}: the llama-cpp backend needs `path` to a GGUF file")
+        backend: ChatBackend = LlamaCppBackend(
+            spec.name, spec.path, cache_dir, spec.max_new_tokens, spec.description
+        )
+        return backend
+    from wildchat.collect.backends.embedded import TransformersBackend
+
+    embedded: ChatBackend = TransformersBackend(
+        spec.name, spec.path, cache_dir, spec.max_new_tokens, spec.description
+    )
+    return embedded
+
+
+class ModelRegistry:
+    """Model name → route. Upstream models listed by the upstream join when it answers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._fixed: dict[str, ModelRoute] = {}
+        self._upstream: UpstreamBackend | None = None
+        self._upstream_routes: dict[str, ModelRoute] = {}
+        self._discover_upstream = False
+        self.backends: list[ChatBackend] = []
+        self._loading: set[asyncio.Task[None]] = set()
+        self._build()
+
+    def _build(self) -> None:
+        settings = self._settings
+        cache_dir = settings.data_dir / "models"
+        if settings.upstream_base_url:
+            self._upstream = UpstreamBackend(
+                settings.upstream_base_url,
+                settings.upstream_api_key,
+                settings.upstream_timeout_s,
+                settings.upstream_models,
+            )
+            self.backends.append(self._upstream)
+        specs = list(settings.models)
+        if not specs and self._upstream is None and settings.embedded:
+            specs = [
+                ModelSpec(
+                    name=EMBEDDED_DEFAULT_NAME,
+                    backend="embedded",
+                    path=settings.embedded_model_path,
+                    description=EMBEDDED_DEFAULT_DESCRIPTION,
+                )
+            ]
+        self._discover_upstream = self._upstream is not None and not settings.models
+        for spec in specs:
+            if spec.backend == "upstream":
+                if self._upstream is None:
+                    raise ValueError(f"model {spec.name!r} uses the upstream; set upstream_base_url")
+                route = ModelRoute(
+                    spec.name,
+                    self._upstream,
+                    spec.upstream_model or spec.name,
+                    spec.description or f"{spec.upstream_model or spec.name}, served by the upstream",
+                    "upstream",
+                )
+            else:
+                backend = _local_backend(spec, cache_dir)
+                self.backends.append(backend)
+                description = spec.description or f"{spec.name}, running on this server"
+                route = ModelRoute(spec.name, backend, spec.name, description, "wildchat")
+            self._fixed[spec.name] = route
+        if not self._fixed and not self._discover_upstream:
+            raise ValueError(
+                "no model is configured: set WILDCHAT_UPSTREAM_BASE_URL, list [[models]] in the "
+                "config file, or install the embedded model (make install)"
+            )
+
+    async def start(self) -> None:
+        """Start every backend; local models load in the background so the service is up at once."""
+        for backend in self.backends:
+            if backend is self._upstream:
+                await backend.start()
+                await self.refresh_upstream()
+            else:
+                task = asyncio.create_task(backend.start())
+                task.add_done_callback(_log_start_failure)
+                self._loading.add(task)
+
+    async def refresh_upstream(self) -> None:
+        if not self._discover_upstream or self._upstream is None:
+            return
+        names = await self._upstream.list_models()
+        self._upstream_routes = {
+            name: ModelRoute(name, self._upstream, name, f"{name}, served by the upstream", "upstream")
+            for name in names
+        }
+
+    async def close(self) -> None:
+        for task in self._loading:
+            task.cancel()
+        for backend in self.backends:
+            await backend.close()
+
+    async def routes(self) -> list[ModelRoute]:
+        if self._discover_upstream and not self._upstream_routes:
+            await self.refresh_upstream()
+        return [*self._fixed.values(), *self._upstream_routes.values()]
+
+    async def get(self, name: str) -> ModelRoute:
+        route = self._fixed.get(name) or self._upstream_routes.get(name)
+        if route is None and self._discover_upstream:
+            await self.refresh_upstream()
+            route = self._upstream_routes.get(name)
+        if route is None:
+            raise ApiError(
+                404,
+                f"The model '{name}' does not exist. GET /v1/models lists the models offered here.",
+                code="model_not_found",
+                param="model",
+            )
+        return route
+
+    def default_model(self) -> str | None:
+        preferred = self._settings.default_model
+        known = [*self._fixed, *self._upstream_routes]
+        if preferred and preferred in known:
+            return preferred
+        return known[0] if known else None
+
+
+def _log_start_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("a model backend failed to start", extra={"reason": str(task.exception())})

