@@ -27,6 +27,29 @@ class ModelRoute:
     owned_by: str
 
 
+def model_specs(settings: Settings) -> list[ModelSpec]:
+    """The models to offer besides those an upstream lists; ValueError if nothing would answer."""
+    specs = list(settings.models)
+    for spec in specs:
+        if spec.backend == "upstream" and not settings.upstream_base_url:
+            raise ValueError(f"model {spec.name!r} uses the upstream; set upstream_base_url")
+    if not specs and not settings.upstream_base_url:
+        if not settings.embedded:
+            raise ValueError(
+                "no model is configured: set WILDCHAT_UPSTREAM_BASE_URL, list [[models]] in the "
+                "config file, or enable the embedded model (WILDCHAT_EMBEDDED=true)"
+            )
+        specs = [
+            ModelSpec(
+                name=EMBEDDED_DEFAULT_NAME,
+                backend="embedded",
+                path=settings.embedded_model_path,
+                description=EMBEDDED_DEFAULT_DESCRIPTION,
+            )
+        ]
+    return specs
+
+
 def _local_backend(spec: ModelSpec, cache_dir: Path) -> ChatBackend:
     if spec.backend == "llama-cpp":
         from wildchat.collect.backends.llamacpp import LlamaCppBackend
@@ -61,6 +84,7 @@ class ModelRegistry:
     def _build(self) -> None:
         settings = self._settings
         cache_dir = settings.data_dir / "models"
+        specs = model_specs(settings)
         if settings.upstream_base_url:
             self._upstream = UpstreamBackend(
                 settings.upstream_base_url,
@@ -69,21 +93,10 @@ class ModelRegistry:
                 settings.upstream_models,
             )
             self.backends.append(self._upstream)
-        specs = list(settings.models)
-        if not specs and self._upstream is None and settings.embedded:
-            specs = [
-                ModelSpec(
-                    name=EMBEDDED_DEFAULT_NAME,
-                    backend="embedded",
-                    path=settings.embedded_model_path,
-                    description=EMBEDDED_DEFAULT_DESCRIPTION,
-                )
-            ]
         self._discover_upstream = self._upstream is not None and not settings.models
         for spec in specs:
             if spec.backend == "upstream":
-                if self._upstream is None:
-                    raise ValueError(f"model {spec.name!r} uses the upstream; set upstream_base_url")
+                assert self._upstream is not None  # model_specs checked
                 route = ModelRoute(
                     spec.name,
                     self._upstream,
@@ -97,11 +110,6 @@ class ModelRegistry:
                 description = spec.description or f"{spec.name}, running on this server"
                 route = ModelRoute(spec.name, backend, spec.name, description, "wildchat")
             self._fixed[spec.name] = route
-        if not self._fixed and not self._discover_upstream:
-            raise ValueError(
-                "no model is configured: set WILDCHAT_UPSTREAM_BASE_URL, list [[models]] in the "
-                "config file, or install the embedded model (make install)"
-            )
 
     async def start(self) -> None:
         """Start every backend; local models load in the background so the service is up at once."""

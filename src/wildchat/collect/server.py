@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from wildchat.collect.app import SKIP_MIGRATION_ENV
 from wildchat.collect.logs import logging_config
+from wildchat.collect.models import model_specs
 from wildchat.config import Settings
 from wildchat.store import make_engine, migrate
 
@@ -18,6 +19,7 @@ log = logging.getLogger("wildchat.collect")
 
 def serve(settings: Settings) -> None:
     """Migrate the schema once, then hand over to uvicorn (which handles SIGTERM gracefully)."""
+    model_specs(settings)  # a configuration that offers no model fails here, not in a worker
     engine = make_engine(settings.resolved_database_url)
     migrate(engine)
     engine.dispose()

@@ -1,0 +1,248 @@
+"""The OpenAI-compatible API, driven by the official openai SDK, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from tests.conftest import LiveService
+from tests.support.loopback_upstream import CHUNKS, REPLY
+from wildchat.config import TokenBucketLimit
+from wildchat.records import Channel, Turn, TurnStatus
+from wildchat.store import Store, make_engine
+
+USER = [{"role": "user", "content": "Write a greeting function."}]
+
+
+@pytest.fixture
+def service(service_on: Any, database_url: str) -> Iterator[LiveService]:
+    with service_on(database_url) as live:
+        yield live
+
+
+def consent(url: str, **headers: str) -> str:
+    response = httpx.post(
+        url + "/api/consent", json={"agree_terms": True, "agree_publication": True}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    key: str = response.json()["api_key"]
+    return key
+
+
+def client_for(service: LiveService, key: str | None = None) -> openai.OpenAI:
+    return openai.OpenAI(base_url=service.api_url, api_key=key or consent(service.url), max_retries=0)
+
+
+def stored_turns(service: LiveService) -> list[Turn]:
+    engine = make_engine(service.db_url)
+    try:
+        return list(Store(engine).iter_turns())
+    finally:
+        engine.dispose()
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def test_models_are_listed_for_participants_only(service: LiveService) -> None:
+    with pytest.raises(openai.AuthenticationError):
+        openai.OpenAI(base_url=service.api_url, api_key="wc-not-a-key", max_retries=0).models.list()
+    models = {m.id for m in client_for(service).models.list().data}
+    assert {"loopback", "loopback-slow"} <= models
+
+
+def test_non_streaming_completion_is_logged_with_everything(service: LiveService) -> None:
+    client = client_for(service)
+    reply = client.chat.completions.create(
+        model="loopback",
+        messages=USER,
+        temperature=0.3,
+        top_p=0.9,
+        extra_headers={"User-Agent": "pytest-agent/1.0", "Accept-Language": "fr-FR"},
+        extra_body={"conversation_id": "conv-abc"},
+    )
+    assert reply.choices[0].message.content == REPLY
+    assert reply.choices[0].finish_reason == "stop"
+    assert reply.usage is not None and reply.usage.completion_tokens == len(CHUNKS)
+    [turn] = stored_turns(service)
+    assert reply.id == f"chatcmpl-{turn.id}"
+    assert turn.status is TurnStatus.COMPLETE and turn.response == REPLY
+    assert [m.as_dict() for m in turn.messages] == USER
+    assert turn.params == {"stream": False, "temperature": 0.3, "top_p": 0.9}
+    assert turn.channel is Channel.API and turn.conversation_id == "conv-abc"
+    assert turn.user_agent == "pytest-agent/1.0" and turn.accept_language == "fr-FR"
+    assert turn.hashed_ip is not None and len(turn.hashed_ip) == 64
+    assert turn.usage is not None and turn.usage.completion_tokens == len(CHUNKS)
+    assert turn.completed_at is not None and turn.completed_at >= turn.received_at
+
+
+def test_streaming_completion_with_usage(service: LiveService) -> None:
+    stream = client_for(service).chat.completions.create(
+        model="loopback", messages=USER, stream=True, stream_options={"include_usage": True}
+    )
+    chunks = list(stream)
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == REPLY
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishes == ["stop"]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == len(CHUNKS)
+    assert len({c.id for c in chunks}) == 1
+    [turn] = stored_turns(service)
+    assert chunks[0].id == f"chatcmpl-{turn.id}" and turn.response == REPLY
+    assert turn.params["stream"] is True
+
+
+def test_client_disconnect_keeps_partial_reply_as_interrupted(service: LiveService) -> None:
+    stream = client_for(service).chat.completions.create(model="loopback-slow", messages=USER, stream=True)
+    received = ""
+    for chunk in stream:
+        received += chunk.choices[0].delta.content or ""
+        if len(received) >= len(CHUNKS[0]) * 2:
+            break
+    stream.close()
+    wait_for(lambda: len(stored_turns(service)) == 1)
+    [turn] = stored_turns(service)
+    assert turn.status is TurnStatus.INTERRUPTED
+    assert turn.response.startswith(received) and 0 < len(turn.response) < len(REPLY)
+
+
+def test_upstream_failures(service: LiveService) -> None:
+    client = client_for(service)
+    with pytest.raises(openai.APIStatusError) as failed:
+        client.chat.completions.create(model="loopback-fail", messages=USER)
+    assert failed.value.status_code == 502
+    assert failed.value.body["code"] == "upstream_failed"  # type: ignore[index]
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model="loopback-reject", messages=USER)
+    with pytest.raises(openai.APIError):
+        list(client.chat.completions.create(model="loopback-break", messages=USER, stream=True))
+    turns = sorted(stored_turns(service), key=lambda t: t.id)
+    assert [t.status for t in turns] == [TurnStatus.ERROR] * 3
+    assert turns[2].response == "".join(CHUNKS[:2])
+
+
+def test_unknown_model_is_404(service: LiveService) -> None:
+    with pytest.raises(openai.NotFoundError) as missing:
+        client_for(service).chat.completions.create(model="gpt-99", messages=USER)
+    assert "gpt-99" in missing.value.message
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "param"),
+    [
+        ({"model": "loopback", "messages": []}, 422, "messages"),
+        ({"model": "loopback", "messages": USER, "temperature": 5}, 422, "temperature"),
+        ({"model": "loopback", "messages": USER, "n": 3}, 422, "n"),
+        ({"model": "loopback", "messages": [{"role": "wizard", "content": "x"}]}, 422, "messages.0.role"),
+        (
+            {"model": "loopback", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
+            422,
+            None,
+        ),
+        ({"messages": USER}, 422, "model"),
+        ([1, 2, 3], 422, None),
+        ({"model": "loopback", "messages": [{"role": "assistant", "content": "hi"}]}, 400, "messages"),
+    ],
+)
+def test_malformed_bodies_get_openai_errors(
+    service: LiveService, body: Any, status: int, param: str | None
+) -> None:
+    key = consent(service.url)
+    response = httpx.post(
+        service.api_url + "/chat/completions", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["message"]
+    if param is not None:
+        assert error["param"] == param
+
+
+def test_garbage_never_causes_a_500(service: LiveService) -> None:
+    key = consent(service.url)
+    auth = {"Authorization": f"Bearer {key}"}
+    url = service.api_url + "/chat/completions"
+    attempts: list[dict[str, Any]] = [
+        {"content": b"{not json", "headers": {**auth, "Content-Type": "application/json"}},
+        {"content": b"\xff\xfe\x00", "headers": {**auth, "Content-Type": "application/json"}},
+        {"content": b"", "headers": auth},
+        {"content": b"model=x", "headers": {**auth, "Content-Type": "application/x-www-form-urlencoded"}},
+        {"json": {"model": None, "messages": None}, "headers": auth},
+        {"json": {"model": "loopback", "messages": USER}, "headers": {"Authorization": "Basic abc"}},
+        {"json": {"model": "loopback", "messages": USER}, "headers": {"Authorization": "Bearer"}},
+    ]
+    for attempt in attempts:
+        response = httpx.post(url, **attempt)
+        assert 400 <= response.status_code < 500, (attempt, response.status_code, response.text)
+        assert "error" in response.json()
+    assert httpx.get(service.url + "/no/such/route").status_code == 404
+    assert httpx.get(service.url + "/no/such/route").json()["error"]["code"] == "not_found"
+
+
+def test_missing_key_is_401_with_guidance(service: LiveService) -> None:
+    response = httpx.post(service.api_url + "/chat/completions", json={"model": "loopback", "messages": USER})
+    assert response.status_code == 401
+    assert "consent" in response.json()["error"]["message"]
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_size_limits_are_413(service_on: Any, tmp_path: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'limits.db'}"
+    with service_on(db, max_request_bytes=4096, max_messages=3, max_message_chars=100) as live:
+        client = client_for(live)
+        with pytest.raises(openai.APIStatusError) as big:
+            client.chat.completions.create(
+                model="loopback", messages=[{"role": "user", "content": "x" * 5000}]
+            )
+        assert big.value.status_code == 413
+        with pytest.raises(openai.APIStatusError) as long:
+            client.chat.completions.create(
+                model="loopback", messages=[{"role": "user", "content": "x" * 101}]
+            )
+        assert long.value.status_code == 413 and "100 characters" in long.value.message
+        many = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hi"}] * 2
+        with pytest.raises(openai.APIStatusError) as count:
+            client.chat.completions.create(
+                model="loopback", messages=[*many, {"role": "user", "content": "?"}]
+            )
+        assert count.value.status_code == 413
+        assert stored_turns(live) == []
+
+
+def test_rate_limits_per_participant_and_per_ip(service_on: Any, tmp_path: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'rate.db'}"
+    limits = {
+        "participant_rate": TokenBucketLimit(per_minute=1, burst=2),
+        "ip_rate": TokenBucketLimit(per_minute=1, burst=3),
+    }
+    with service_on(db, **limits) as live:
+        first = client_for(live)
+        for _ in range(2):
+            first.chat.completions.create(model="loopback", messages=USER)
+        with pytest.raises(openai.RateLimitError) as limited:
+            first.chat.completions.create(model="loopback", messages=USER)
+        assert "participant" in limited.value.message
+        assert int(limited.value.response.headers["Retry-After"]) >= 1
+        # A second participant behind the same address has one request left in the IP bucket.
+        second = client_for(live)
+        second.chat.completions.create(model="loopback", messages=USER)
+        with pytest.raises(openai.RateLimitError) as by_ip:
+            second.chat.completions.create(model="loopback", messages=USER)
+        assert "network address" in by_ip.value.message
+        assert len(stored_turns(live)) == 3
+
+
+def test_healthz(service: LiveService) -> None:
+    health = httpx.get(service.url + "/healthz").json()
+    assert health["status"] == "ok" and health["database"] is True
+    assert health["models"]["loopback"] is True

@@ -1,0 +1,101 @@
+"""The consent gate in code: keys only through both agreements; withdrawal deletes everything."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+
+from tests.collect.test_api import USER, client_for, consent, stored_turns
+from tests.conftest import LiveService
+
+
+@pytest.fixture
+def service(service_on: Any, database_url: str) -> Iterator[LiveService]:
+    with service_on(database_url) as live:
+        yield live
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"agree_terms": True, "agree_publication": False},
+        {"agree_terms": False, "agree_publication": True},
+        {"agree_terms": False, "agree_publication": False},
+    ],
+)
+def test_both_agreements_are_required(service: LiveService, body: dict[str, bool]) -> None:
+    response = httpx.post(service.url + "/api/consent", json=body)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "consent_required"
+    assert "set-cookie" not in response.headers
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"agree_terms": True}, {"agree_terms": "yes", "agree_publication": 1.5}]
+)
+def test_incomplete_consent_is_rejected(service: LiveService, body: dict[str, Any]) -> None:
+    assert httpx.post(service.url + "/api/consent", json=body).status_code == 422
+
+
+def test_consent_issues_key_and_cookie(service: LiveService) -> None:
+    response = httpx.post(service.url + "/api/consent", json={"agree_terms": True, "agree_publication": True})
+    assert response.status_code == 201
+    body = response.json()
+    assert set(body) == {"participant_id", "api_key", "terms_version"}
+    assert body["terms_version"] == service.settings.terms_version
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    me = httpx.get(service.url + "/api/me", headers={"Authorization": f"Bearer {body['api_key']}"})
+    assert me.json()["participant_id"] == body["participant_id"]
+
+
+def test_cookie_session_chats_on_the_web_channel(service: LiveService) -> None:
+    with httpx.Client(base_url=service.url) as browser:
+        assert browser.get("/api/session").json()["consented"] is False
+        assert browser.get("/api/conversations").status_code == 401
+        browser.post("/api/consent", json={"agree_terms": True, "agree_publication": True})
+        session = browser.get("/api/session").json()
+        assert session["consented"] is True and session["default_model"] == "loopback"
+        body = {"model": "loopback", "messages": USER, "stream": True, "conversation_id": "web-1"}
+        with browser.stream("POST", "/v1/chat/completions", json=body) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events = [line for line in response.iter_lines() if line.startswith("data: ")]
+        assert events[-1] == "data: [DONE]"
+        conversations = browser.get("/api/conversations").json()["data"]
+        assert [c["conversation_id"] for c in conversations] == ["web-1"]
+        assert [m["role"] for m in conversations[0]["messages"]] == ["user", "assistant"]
+    [turn] = stored_turns(service)
+    assert turn.channel.value == "web"
+
+
+def test_withdrawal_deletes_turns_and_revokes_the_key(service: LiveService) -> None:
+    leaving_key = consent(service.url)
+    staying = client_for(service)
+    leaving = client_for(service, leaving_key)
+    for _ in range(2):
+        leaving.chat.completions.create(model="loopback", messages=USER)
+    staying.chat.completions.create(model="loopback", messages=USER)
+    response = httpx.delete(service.url + "/api/me", headers={"Authorization": f"Bearer {leaving_key}"})
+    assert response.status_code == 200 and response.json()["deleted_turns"] == 2
+    assert len(stored_turns(service)) == 1
+    with pytest.raises(openai.AuthenticationError):
+        leaving.chat.completions.create(model="loopback", messages=USER)
+    assert (
+        httpx.delete(service.url + "/api/me", headers={"Authorization": f"Bearer {leaving_key}"}).status_code
+        == 401
+    )
+
+
+def test_terms_and_page_are_served(service: LiveService) -> None:
+    terms = httpx.get(service.url + "/api/terms").json()
+    assert terms["version"] == service.settings.terms_version
+    text = " ".join(p for s in terms["sections"] for p in s["paragraphs"])
+    assert "published" in text and "IP address itself is never stored" in text
+    page = httpx.get(service.url + "/")
+    assert page.status_code == 200
+    assert "script-src 'self'" in page.headers["content-security-policy"]

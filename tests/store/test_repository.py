@@ -1,0 +1,129 @@
+"""The store on SQLite and PostgreSQL: migrations, participants, the append-only turn log, withdrawal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
+
+from wildchat.records import Channel, Message, Turn, TurnStatus, Usage, new_turn_id
+from wildchat.store import Store, make_engine, migrate
+
+
+@pytest.fixture
+def store(database_url: str) -> Store:
+    engine = make_engine(database_url)
+    migrate(engine)
+    return Store(engine)
+
+
+def make_turn(participant_id: str, conversation_id: str | None = "conv-1", **fields: object) -> Turn:
+    values: dict[str, object] = {
+        "id": new_turn_id(),
+        "received_at": datetime.now(UTC),
+        "completed_at": datetime.now(UTC),
+        "model": "loopback",
+        "messages": [Message("user", "Wie spät ist es? 🙂")],
+        "params": {"temperature": 0.7, "stream": True},
+        "channel": Channel.WEB,
+        "participant_id": participant_id,
+        "consent_version": "v1",
+        "response": "Es ist **spät**.",
+        "finish_reason": "stop",
+        "usage": Usage(5, 4),
+        "conversation_id": conversation_id,
+        "hashed_ip": "a" * 64,
+        "country": "Germany",
+        "state": "Bavaria",
+        "user_agent": "Mozilla/5.0",
+        "accept_language": "de-DE,de;q=0.9",
+    }
+    values.update(fields)
+    return Turn(**values)  # type: ignore[arg-type]
+
+
+def test_migration_creates_tables_and_is_idempotent(store: Store) -> None:
+    migrate(store.engine)
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"participants", "turns", "alembic_version"} <= tables
+
+
+def test_turn_round_trip_keeps_every_field(store: Store) -> None:
+    participant, _key = store.create_participant("v1")
+    turn = make_turn(participant.id)
+    store.append_turn(turn)
+    loaded = store.get_turn(turn.id)
+    assert loaded is not None
+    assert loaded == turn
+    assert loaded.usage is not None and loaded.usage.total_tokens == 9
+
+
+def test_turn_ids_are_unique_and_appends_never_overwrite(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    turn = make_turn(participant.id)
+    store.append_turn(turn)
+    with pytest.raises(IntegrityError):
+        store.append_turn(make_turn(participant.id, id=turn.id, response="overwritten?"))
+    loaded = store.get_turn(turn.id)
+    assert loaded is not None and loaded.response == "Es ist **spät**."
+    assert len({new_turn_id() for _ in range(10_000)}) == 10_000
+
+
+def test_keys_identify_participants_and_are_stored_hashed(store: Store) -> None:
+    participant, key = store.create_participant("v1")
+    assert key.startswith("wc-")
+    found = store.participant_by_key(key)
+    assert found is not None and found.id == participant.id and found.terms_version == "v1"
+    assert store.participant_by_key(key + "x") is None
+    with store.engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT api_key_hash FROM participants").scalar_one()
+    assert key not in stored and len(stored) == 64
+
+
+def test_withdrawal_deletes_turns_revokes_key_and_is_remembered(store: Store) -> None:
+    stays, stays_key = store.create_participant("v1")
+    leaves, leaves_key = store.create_participant("v1")
+    for _ in range(3):
+        store.append_turn(make_turn(leaves.id))
+    store.append_turn(make_turn(stays.id))
+    assert store.withdraw(leaves.id) == 3
+    assert store.participant_by_key(leaves_key) is None
+    assert store.participant_by_key(stays_key) is not None
+    assert store.withdrawn_participant_ids() == {leaves.id}
+    assert [t.participant_id for t in store.iter_turns()] == [stays.id]
+    assert store.count_turns() == 1
+
+
+def test_iter_turns_in_arrival_order_and_since(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for minutes in (30, 10, 20):
+        store.append_turn(make_turn(participant.id, received_at=start + timedelta(minutes=minutes)))
+    times = [t.received_at for t in store.iter_turns(batch_size=2)]
+    assert times == sorted(times) and len(times) == 3
+    assert len(list(store.iter_turns(since=start + timedelta(minutes=15)))) == 2
+
+
+def test_conversations_rebuilt_from_latest_turn(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    other, _ = store.create_participant("v1")
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    first = make_turn(participant.id, "c1", received_at=t0, response="one")
+    second = make_turn(
+        participant.id,
+        "c1",
+        received_at=t0 + timedelta(seconds=5),
+        messages=[Message("user", "q1"), Message("assistant", "one"), Message("user", "q2")],
+        response="partial",
+        status=TurnStatus.INTERRUPTED,
+    )
+    newer = make_turn(participant.id, "c2", received_at=t0 + timedelta(minutes=1), response="hello")
+    for turn in (first, second, newer, make_turn(other.id, "c3")):
+        store.append_turn(turn)
+    found = store.conversations(participant.id)
+    assert [c.conversation_id for c in found] == ["c2", "c1"]
+    c1 = found[1]
+    assert [m.content for m in c1.messages] == ["q1", "one", "q2", "partial"]
+    assert c1.status == "interrupted"

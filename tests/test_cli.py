@@ -1,0 +1,47 @@
+"""The `wildchat` command: help everywhere, clear errors with a non-zero exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wildchat.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["db"], ["db", "upgrade"], ["db", "stats"], ["version"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+def test_db_upgrade_and_stats(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    result = runner.invoke(app, ["db", "upgrade", "--database-url", url])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["db", "stats", "--database-url", url])
+    assert result.exit_code == 0 and "turns: 0" in result.output
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["serve", "--config", str(tmp_path / "nope.toml")])
+    assert result.exit_code == 2
+    assert "config file not found" in result.output
+
+
+def test_invalid_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WILDCHAT_PORT", "eighty")
+    result = runner.invoke(app, ["db", "stats"])
+    assert result.exit_code == 2
+    assert "invalid settings" in result.output and "port" in result.output
+
+
+def test_serve_without_any_model_explains_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WILDCHAT_EMBEDDED", "false")
+    result = runner.invoke(app, ["serve", "--data-dir", str(tmp_path), "--port", "1"])
+    assert result.exit_code == 2
+    assert "no model is configured" in result.output
