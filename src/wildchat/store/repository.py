@@ -173,6 +173,12 @@ class Store:
         with self.engine.begin() as conn:
             conn.execute(insert(turns).values(turn_to_row(turn)))
 
+    def append_turns(self, batch: list[Turn]) -> None:
+        """Append many turns in one transaction (imports, synthetic logs)."""
+        if batch:
+            with self.engine.begin() as conn:
+                conn.execute(insert(turns), [turn_to_row(t) for t in batch])
+
     def get_turn(self, turn_id: int) -> Turn | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(turns).where(turns.c.id == turn_id)).first()
