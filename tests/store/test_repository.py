@@ -127,3 +127,22 @@ def test_conversations_rebuilt_from_latest_turn(store: Store) -> None:
     c1 = found[1]
     assert [m.content for m in c1.messages] == ["q1", "one", "q2", "partial"]
     assert c1.status == "interrupted"
+
+
+def test_corrupt_rows_are_counted_and_skipped(store: Store) -> None:
+    from collections import Counter
+
+    from sqlalchemy import update
+
+    from wildchat.store.tables import turns
+
+    participant, _ = store.create_participant("v1")
+    good, bad = make_turn(participant.id), make_turn(participant.id)
+    store.append_turns([good, bad])
+    with store.engine.begin() as conn:
+        conn.execute(update(turns).where(turns.c.id == bad.id).values(messages={"not": "a list"}))
+    skipped: Counter[str] = Counter()
+    assert [t.id for t in store.iter_turns(skipped=skipped)] == [good.id]
+    assert skipped == Counter({"corrupt_row:ValueError": 1})
+    with pytest.raises(ValueError):
+        list(store.iter_turns())

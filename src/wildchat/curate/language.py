@@ -73,7 +73,9 @@ class LanguageStage:
 
     def __call__(self, batch: list[Conversation], stats: StageStats) -> list[Conversation]:
         messages = [m for conversation in batch for m in conversation.conversation]
-        for message, language in zip(messages, self.detector.detect([m.content for m in messages]), strict=True):
+        for message, language in zip(
+            messages, self.detector.detect([m.content for m in messages]), strict=True
+        ):
             message.language = language
         for conversation in batch:
             conversation.language = most_frequent([m.language for m in conversation.conversation])

@@ -7,13 +7,15 @@ slow disk never blocks the event loop, and batch jobs call them directly.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Engine, Text, delete, func, insert, select, type_coerce, update
 
 from wildchat.records import Channel, Message, Turn, TurnStatus, Usage
 from wildchat.store.tables import participants, turns
@@ -78,6 +80,18 @@ def turn_to_row(turn: Turn) -> dict[str, Any]:
     }
 
 
+def _json_value(value: Any) -> Any:
+    # The build reads JSON columns as text so that one corrupt row can be skipped, not fatal.
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _messages(value: Any) -> list[Message]:
+    items = _json_value(value)
+    if not isinstance(items, list):
+        raise ValueError("messages is not a list")
+    return [Message(str(x["role"]), str(x["content"] or "")) for x in items]
+
+
 def row_to_turn(row: Any) -> Turn:
     m = row._mapping
     usage = (
@@ -90,8 +104,8 @@ def row_to_turn(row: Any) -> Turn:
         received_at=_aware(m["received_at"]) or m["received_at"],
         completed_at=_aware(m["completed_at"]),
         model=m["model"],
-        messages=[Message(x["role"], x["content"]) for x in m["messages"]],
-        params=m["params"],
+        messages=_messages(m["messages"]),
+        params=_json_value(m["params"]),
         response=m["response"],
         finish_reason=m["finish_reason"],
         usage=usage,
@@ -188,10 +202,19 @@ class Store:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(turns)).scalar_one())
 
-    def iter_turns(self, since: datetime | None = None, batch_size: int = 5000) -> Iterator[Turn]:
-        """Every turn of consenting participants in order of arrival, streamed in batches."""
+    def iter_turns(
+        self,
+        since: datetime | None = None,
+        batch_size: int = 5000,
+        skipped: Counter[str] | None = None,
+    ) -> Iterator[Turn]:
+        """Every turn of consenting participants in order of arrival, streamed in batches.
+
+        With `skipped`, rows that cannot be read are counted there by reason instead of raising.
+        """
+        columns = [type_coerce(c, Text) if c.name in ("messages", "params") else c for c in turns.c]
         query = (
-            select(turns)
+            select(*columns)
             .join(participants, participants.c.id == turns.c.participant_id)
             .where(participants.c.withdrawn_at.is_(None))
             .order_by(turns.c.received_at, turns.c.id)
@@ -201,7 +224,14 @@ class Store:
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
             for row in result:
-                yield row_to_turn(row)
+                try:
+                    turn = row_to_turn(row)
+                except (ValueError, KeyError, TypeError) as exc:
+                    if skipped is None:
+                        raise
+                    skipped[f"corrupt_row:{type(exc).__name__}"] += 1
+                    continue
+                yield turn
 
     def conversations(self, participant_id: str, limit: int = 100) -> list[ConversationSummary]:
         """The participant's conversations, newest first, each rebuilt from its latest turn.

@@ -1,0 +1,164 @@
+"""Engines that run a phase over many shards: local processes (default) or Ray Data.
+
+Both run the same `ShardProcessor` object: it is pickled to each worker, set up once there
+(models load once per worker), then called with one shard at a time. Each call reads its input
+from the work folder and writes its output there atomically, so either engine can die at any
+point and the next build picks up what is left.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from wildchat.curate.stage import StageStats
+from wildchat.curate.workdir import ShardData, WorkDir, read_shard, write_atomic
+
+Phase = Literal["detect", "finish"]
+EngineName = Literal["local", "ray"]
+# (shard, counts) for each finished shard; counts include "conversations" for the progress bar
+Result = tuple[str, dict[str, int]]
+
+
+class ShardProcessor:
+    """The per-shard work of the two phases, around the corpus-wide PII counts."""
+
+    def __init__(self, workdir: Path, language: Any, pii: Any, toxicity: Any) -> None:
+        self.workdir = workdir
+        self.language = language
+        self.pii = pii
+        self.toxicity = toxicity
+        self._doc_freq: dict[str, int] | None = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_doc_freq"] = None  # large; each worker reads it from the work folder
+        return state
+
+    def setup(self) -> None:
+        for stage in (self.language, self.pii, self.toxicity):
+            stage.setup()
+
+    def doc_freq_path(self) -> Path:
+        return self.workdir / "doc_freq.pkl"
+
+    def _load_doc_freq(self) -> dict[str, int]:
+        if self._doc_freq is None:
+            with open(self.doc_freq_path(), "rb") as handle:
+                self._doc_freq = pickle.load(handle)
+        return self._doc_freq
+
+    def __call__(self, phase: Phase, shard: str) -> Result:
+        work = WorkDir(self.workdir)
+        stats = StageStats()
+        if phase == "detect":
+            data = read_shard(work.path("pending", shard))
+            self._timed("language", stats, lambda: self.language(data.conversations, stats))
+            data.detections = self._timed("pii_detect", stats, lambda: self.pii.detect(data.conversations))
+            data.span_keys = [sorted(self.pii.span_keys(d)) for d in data.detections]
+            write_atomic(work.path("detected", shard), data)
+            work.path("pending", shard).unlink(missing_ok=True)
+        else:
+            data = read_shard(work.path("detected", shard))
+            doc_freq = self._load_doc_freq()
+            self._timed(
+                "pii_apply",
+                stats,
+                lambda: self.pii.apply(data.conversations, data.detections, doc_freq, stats),
+            )
+            self._timed("toxicity", stats, lambda: self.toxicity(data.conversations, stats))
+            write_atomic(work.path("done", shard), ShardData(data.conversations, [], data.span_keys))
+            work.path("detected", shard).unlink(missing_ok=True)
+        stats.add("conversations", len(data.conversations))
+        return shard, dict(stats.counts)
+
+    @staticmethod
+    def _timed(name: str, stats: StageStats, work: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = work()
+        stats.add(f"ms:{name}", int((time.perf_counter() - started) * 1000))
+        return result
+
+
+# -- local processes ---------------------------------------------------------------------------
+
+_worker: ShardProcessor | None = None
+
+
+def _init_worker(processor: ShardProcessor) -> None:
+    global _worker
+    processor.setup()
+    _worker = processor
+
+
+def _run_in_worker(job: tuple[Phase, str]) -> Result:
+    assert _worker is not None
+    return _worker(*job)
+
+
+def run_local(processor: ShardProcessor, phase: Phase, shards: list[str], workers: int) -> Iterator[Result]:
+    if not shards:
+        return
+    if workers <= 1 or len(shards) == 1:
+        processor.setup()
+        for shard in shards:
+            yield processor(phase, shard)
+        return
+    # spawn, not fork: torch, lingua's thread pool and SQLAlchemy do not survive a fork safely.
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(min(workers, len(shards)), initializer=_init_worker, initargs=(processor,)) as pool:
+        yield from pool.imap_unordered(_run_in_worker, [(phase, s) for s in shards])
+
+
+# -- Ray Data ------------------------------------------------------------------------------------
+
+
+class _RayShardActor:
+    """A Ray Data callable class: constructed (and set up) once per actor, then fed shards."""
+
+    def __init__(self, processor_bytes: bytes) -> None:
+        self.processor: ShardProcessor = pickle.loads(processor_bytes)
+        self.processor.setup()
+
+    def __call__(self, row: dict[str, Any]) -> dict[str, Any]:
+        shard, counts = self.processor(row["phase"], row["shard"])
+        return {"shard": shard, "counts": pickle.dumps(counts)}
+
+
+def run_ray(processor: ShardProcessor, phase: Phase, shards: list[str], workers: int) -> Iterator[Result]:
+    if not shards:
+        return
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False)
+    dataset = ray.data.from_items(
+        [{"phase": phase, "shard": s} for s in shards], override_num_blocks=len(shards)
+    )
+    mapped = dataset.map(
+        _RayShardActor,
+        fn_constructor_args=(pickle.dumps(processor),),
+        concurrency=max(1, min(workers, len(shards))),
+        num_cpus=1,
+    )
+    for row in mapped.iter_rows():
+        yield row["shard"], pickle.loads(row["counts"])
+
+
+def run_phase(
+    engine: EngineName, processor: ShardProcessor, phase: Phase, shards: list[str], workers: int
+) -> Iterator[Result]:
+    runner = run_ray if engine == "ray" else run_local
+    yield from runner(processor, phase, shards, workers)
+
+
+def sum_counts(results: list[dict[str, int]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for counts in results:
+        total.update(counts)
+    return total
