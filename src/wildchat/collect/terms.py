@@ -9,6 +9,7 @@ from wildchat.config import Settings
 
 def terms_document(settings: Settings) -> dict[str, Any]:
     operator = settings.operator_name
+    opening = operator[:1].upper() + operator[1:]  # "the operators …" opens a sentence
     contact = settings.contact or "the contact given by the operators"
     sections = [
         (
@@ -27,7 +28,7 @@ def terms_document(settings: Settings) -> dict[str, Any]:
         (
             "How it is used",
             [
-                f"{operator} use these conversations for research on how people use language models, "
+                f"{opening} use these conversations for research on how people use language models, "
                 "to study and improve chatbots, and to train and evaluate models.",
                 "Personal information such as names, e-mail addresses and phone numbers is detected "
                 "and removed before publication, but automatic removal is not perfect: do not share "
