@@ -31,7 +31,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 REPLY = (
-    "Here is a small example:\n\n```python\ndef greet(name):\n    return f\"Hello, {name}!\"\n```\n\n"
+    'Here is a small example:\n\n```python\ndef greet(name):\n    return f"Hello, {name}!"\n```\n\n'
     "- it takes a **name**\n- it returns a greeting\n"
 )
 REPLY_CHUNKS = 20

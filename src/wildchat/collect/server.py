@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 
 import uvicorn
 from sqlalchemy.engine import make_url
@@ -28,6 +29,9 @@ def serve(settings: Settings) -> None:
     # The workers read their settings from the environment, as the parent did; the parent
     # migrated already, so workers do not race each other on the schema.
     os.environ[SKIP_MIGRATION_ENV] = "1"
+    # Uvicorn re-raises SIGTERM after its graceful shutdown; with this no-op handler in place the
+    # re-raise is absorbed and `serve` returns, so a clean stop exits 0 instead of -15.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     uvicorn.run(
         "wildchat.collect.app:factory",
         factory=True,

@@ -184,8 +184,9 @@ class Store:
     # -- the turn log --------------------------------------------------------------------------
 
     def append_turn(self, turn: Turn) -> None:
+        # A parameter dict (not .values()) lets SQLAlchemy reuse one compiled INSERT.
         with self.engine.begin() as conn:
-            conn.execute(insert(turns).values(turn_to_row(turn)))
+            conn.execute(insert(turns), turn_to_row(turn))
 
     def append_turns(self, batch: list[Turn]) -> None:
         """Append many turns in one transaction (imports, synthetic logs)."""

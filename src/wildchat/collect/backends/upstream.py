@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -92,9 +93,12 @@ class UpstreamBackend:
             arguments["stream_options"] = {"include_usage": True}
         return arguments
 
-    async def _open(self, request: ChatRequest) -> Any:
+    async def _open(self, request: ChatRequest) -> tuple[Any, Any]:
+        """The SDK's raw streaming response: our own SSE parsing is far cheaper per chunk than
+        the SDK building pydantic objects for each one (38 % of the service's CPU under load)."""
+        manager = self._client.chat.completions.with_streaming_response.create(**self._arguments(request))
         try:
-            return await self._client.chat.completions.create(**self._arguments(request))
+            response = await manager.__aenter__()
         except openai.APIStatusError as exc:
             if exc.status_code == 400 and self._send_stream_options and "stream_options" in str(exc):
                 # Older servers reject stream_options; ask again without usage reporting.
@@ -106,27 +110,50 @@ class UpstreamBackend:
             raise BackendError("the upstream model server timed out") from exc
         except openai.APIConnectionError as exc:
             raise BackendError("the upstream model server is unreachable") from exc
+        return manager, response
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
-        upstream = await self._open(request)
+        manager, response = await self._open(request)
         finish_reason: str | None = None
         usage: Usage | None = None
         try:
-            async for chunk in upstream:
-                if chunk.usage is not None:
-                    usage = Usage(chunk.usage.prompt_tokens or 0, chunk.usage.completion_tokens or 0)
-                for choice in chunk.choices:
-                    if choice.index != 0:
+            async for line in response.iter_lines():
+                event = parse_event(line)
+                if event is None:
+                    continue
+                if "error" in event:
+                    raise BackendError("the upstream reported an error mid-stream")
+                if event.get("usage"):
+                    usage = Usage(
+                        event["usage"].get("prompt_tokens") or 0, event["usage"].get("completion_tokens") or 0
+                    )
+                for choice in event.get("choices") or ():
+                    if choice.get("index", 0) != 0:
                         continue
-                    if choice.delta is not None and choice.delta.content:
-                        yield ChatChunk(text=choice.delta.content)
-                    if choice.finish_reason:
-                        finish_reason = choice.finish_reason
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        yield ChatChunk(text=content)
+                    finish_reason = choice.get("finish_reason") or finish_reason
+        except BackendError:
+            raise
         except Exception as exc:
-            # Whatever breaks mid-stream (SDK error, dropped connection, malformed chunk) is the
-            # upstream failing; the partial reply is kept and the client told.
+            # Whatever breaks mid-stream (dropped connection, malformed chunk) is the upstream
+            # failing; the partial reply is kept and the client told.
             raise BackendError(f"the upstream stream broke ({type(exc).__name__})") from exc
         finally:
             # Closing releases the upstream connection at once when our client went away.
-            await upstream.close()
+            await manager.__aexit__(None, None, None)
         yield ChatChunk(finish_reason=finish_reason or "stop", usage=usage)
+
+
+def parse_event(line: str) -> dict[str, Any] | None:
+    """One server-sent-events line → its JSON payload; None for blank lines, comments, [DONE]."""
+    if not line.startswith("data:"):
+        return None
+    data = line[5:].strip()
+    if not data or data == "[DONE]":
+        return None
+    payload = json.loads(data)
+    if not isinstance(payload, dict):
+        raise ValueError("an event that is not a JSON object")
+    return payload
