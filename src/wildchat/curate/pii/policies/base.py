@@ -1,0 +1,91 @@
+"""What a policy decides: which recognisers run, which detections count, which get replaced.
+
+Detection is split from the choice so that the choice can use corpus-wide document
+frequencies: `keep` runs at detection time and may look only at the message (vetoes, spans
+that can never be replaced), `rejection` runs at redaction time with the counts.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from presidio_analyzer import EntityRecognizer
+
+from wildchat.curate.pii.entities import DetectedEntity
+from wildchat.curate.pii.prefilters import Prefilter, always
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The work one message needs: the entities to ask the analyzer for, and whether NER runs."""
+
+    entities: tuple[str, ...]
+    run_ner: bool
+
+    @property
+    def empty(self) -> bool:
+        return not self.entities
+
+
+class Policy(ABC):
+    """A named set of recognisers and rules; subclasses are plain, picklable objects."""
+
+    name: str
+    # Presidio score threshold for the analyzer (0 keeps everything a recogniser returns).
+    score_threshold: float = 0.0
+    # Entities that come from the spaCy NER model (SpacyRecognizer) rather than patterns.
+    ner_entities: frozenset[str] = frozenset()
+    # Whether Presidio's context words (which raise scores) matter for this policy.
+    uses_context: bool = True
+
+    @abstractmethod
+    def pattern_recognizers(self, language: str) -> list[EntityRecognizer]:
+        """Fresh instances of the non-NER recognisers, registered for `language`."""
+
+    @property
+    @abstractmethod
+    def pattern_entities(self) -> frozenset[str]:
+        """Every entity the pattern recognisers return."""
+
+    @property
+    def prefilters(self) -> Mapping[str, Prefilter]:
+        """Necessary conditions per pattern entity (absent = always run)."""
+        return {}
+
+    def wants_ner(self, text: str, language: str) -> bool:
+        """Fast-path gate for NER on a message whose language has a pipeline."""
+        return True
+
+    def plan(self, text: str, language: str, has_ner: bool, fast: bool) -> Plan:
+        """`fast=False` is the reference path: every recogniser on every message."""
+        if not text.strip():
+            return Plan((), False)
+        run_ner = has_ner and bool(self.ner_entities) and (not fast or self.wants_ner(text, language))
+        entities = set(self.ner_entities) if run_ner else set()
+        if fast:
+            lowered = text.lower()
+            prefilters = self.prefilters
+            entities.update(e for e in self.pattern_entities if prefilters.get(e, always)(text, lowered))
+        else:
+            entities.update(self.pattern_entities)
+        return Plan(tuple(sorted(entities)), run_ner)
+
+    def keep(self, entity_type: str, text: str, start: int, end: int) -> bool:
+        """Detection-time filter: vetoes, and spans that no rule could ever replace."""
+        return True
+
+    @staticmethod
+    def span_key(entity: DetectedEntity) -> str:
+        """Document-frequency key: the type and the stripped, lower-cased span."""
+        return f"{entity.type}:{entity.text.strip().lower()}"
+
+    @abstractmethod
+    def rejection(
+        self, entity: DetectedEntity, text: str, language: str, doc_freq: Mapping[str, int]
+    ) -> str | None:
+        """Why this detection stays in the text, or None when it is replaced."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
