@@ -107,6 +107,12 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=100_000, ge=1, description="413 above this many characters.")
     max_completion_tokens: int = Field(default=4096, ge=1, description="Upper bound on max_tokens.")
 
+    ingress_pii_masking: Literal["off", "wildchat-1m", "strict"] = Field(
+        default="off",
+        description="Mask PII in messages and replies before a turn is stored (the participant still "
+        "gets the unmasked reply): off, wildchat-1m (the paper's five types) or strict (everything).",
+    )
+
     terms_version: str = Field(default="2026-11-01", description="Stored with every consent and turn.")
     operator_name: str = Field(default="the operators of this service", description="Named in the terms.")
     contact: str = Field(default="", description="Where participants can write (shown in the terms).")

@@ -246,3 +246,22 @@ def test_healthz(service: LiveService) -> None:
     health = httpx.get(service.url + "/healthz").json()
     assert health["status"] == "ok" and health["database"] is True
     assert health["models"]["loopback"] is True
+
+
+def test_pii_is_masked_before_the_turn_is_stored(service_on: Any, tmp_path: Any) -> None:
+    db = f"sqlite:///{tmp_path / 'masked.db'}"
+    with service_on(db, ingress_pii_masking="strict") as live:
+        client = client_for(live)
+        prompt = (
+            "Hello, my name is Maria Gonzalez, write to maria.gonzalez@mailbox.org or call +44 20 7946 0958."
+        )
+        reply = client.chat.completions.create(
+            model="loopback", messages=[{"role": "user", "content": prompt}]
+        )
+        assert reply.choices[0].message.content == REPLY  # the participant's answer is untouched
+        [turn] = stored_turns(live)
+    stored = turn.messages[0].content
+    for secret in ("Maria Gonzalez", "maria.gonzalez@mailbox.org", "7946 0958"):
+        assert secret not in stored
+    assert "<PRESIDIO_ANONYMIZED_EMAIL_ADDRESS>" in stored and "<PRESIDIO_ANONYMIZED_PERSON>" in stored
+    assert turn.response == REPLY  # nothing personal in the reply, so nothing changed

@@ -51,7 +51,7 @@ def build_services(settings: Settings, migrate_schema: bool = True) -> Services:
         store=store,
         registry=ModelRegistry(settings),
         ingress=ingress,
-        recorder=TurnRecorder(store),
+        recorder=TurnRecorder(store, settings.ingress_pii_masking),
         participant_limit=TokenBucketLimiter.from_limit(settings.participant_rate),
         ip_limit=TokenBucketLimiter.from_limit(settings.ip_rate),
         consent_limit=TokenBucketLimiter.from_limit(settings.consent_rate),
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, migrate_schema: bool = True) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         found = await anyio.to_thread.run_sync(build_services, settings, migrate_schema)
         app.state.services = found
+        await anyio.to_thread.run_sync(found.recorder.warm_up)
         # Threads for store writes and local generation; the default (40) is plenty per worker.
         await found.registry.start()
         log.info("service started", extra={"version": __version__, "pid": os.getpid()})

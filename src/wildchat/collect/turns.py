@@ -22,7 +22,7 @@ from wildchat.collect.backends.base import BackendError, BackendNotReady, ChatCh
 from wildchat.collect.errors import ApiError
 from wildchat.collect.models import ModelRoute
 from wildchat.collect.schemas import ChatCompletionIn
-from wildchat.records import Turn, TurnStatus, Usage
+from wildchat.records import Message, Turn, TurnStatus, Usage
 from wildchat.store import Store
 
 log = logging.getLogger("wildchat.collect")
@@ -33,13 +33,36 @@ def _now() -> datetime:
 
 
 class TurnRecorder:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, pii_masking: str = "off") -> None:
         self.store = store
+        self.pii_masking = pii_masking
+
+    def warm_up(self) -> None:
+        """Load the PII models before the first turn needs them (a few seconds)."""
+        if self.pii_masking != "off":
+            from wildchat.curate.pii import masking_stage
+
+            masking_stage(self.pii_masking)
+
+    def _mask(self, turn: Turn) -> None:
+        # Each message is masked on its own, so the next turn's history masks to the same text
+        # and the stored turns still link into conversations.
+        from wildchat.curate.pii import mask
+
+        texts = [m.content for m in turn.messages] + [turn.response]
+        masked = [r.text for r in mask(texts, policy=self.pii_masking)]
+        turn.messages = [Message(m.role, text) for m, text in zip(turn.messages, masked, strict=False)]
+        turn.response = masked[-1]
+
+    def _store(self, turn: Turn) -> None:
+        if self.pii_masking != "off":
+            self._mask(turn)
+        self.store.append_turn(turn)
 
     async def record(self, turn: Turn) -> None:
         """Append the turn from a worker thread; shielded so a cancelled request still logs it."""
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(self.store.append_turn, turn)
+            await anyio.to_thread.run_sync(self._store, turn)
         log.info(
             "turn",
             extra={
