@@ -1,0 +1,243 @@
+"""The offline scorer: hand-written multilingual lexicons plus alt-profanity-check, no network.
+
+See the package docstring for what it is, what it is not, and how its output maps onto the
+released fields.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+from wildchat.curate.toxicity.base import (
+    DETOXIFY_FIELD,
+    MODERATION_FIELD,
+    RELEASED_FIELDS,
+    ReleasedField,
+    ScorerNotReady,
+    TextScores,
+)
+from wildchat.curate.toxicity.offline.lexicons import LEXICON_VERSION, PACKS
+from wildchat.curate.toxicity.offline.normalize import normalize
+from wildchat.curate.toxicity.offline.rules import (
+    CATEGORIES_WITH_PROFANITY,
+    HA,
+    HAT,
+    HT,
+    PROF,
+    SH,
+    SHI,
+    SHN,
+    SX,
+    SXM,
+    VG,
+    H,
+    LanguagePack,
+    Lexicon,
+    V,
+    compile_packs,
+)
+from wildchat.curate.toxicity.schema import MODERATION_CATEGORIES, detoxify_record, moderation_record
+
+DAMP = 0.4  # topic-only evidence ("suicide") inside a support/prevention context
+PROFANITY_TO_HARASSMENT = 0.45  # swearing at "you" is a harassment cue, not a flag on its own
+MINOR_WINDOW = 80
+MAX_HITS_PER_RULE = 3
+# A child category implies its parent: the parent's score is at least the child's.
+_PARENTS = ((HT, H), (HAT, HA), (SHI, SH), (SHN, SH), (SXM, SX), (VG, V))
+DETOXIFY_RULE_THRESHOLD = 0.1  # the release's `toxicity > 0.1`; the stand-in is rescaled to it
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineResult:
+    """Everything the scorer concluded about one text (the released fields hold a subset)."""
+
+    scores: Mapping[str, float]  # the 11 moderation categories + "profanity", 0..1
+    flags: Mapping[str, bool]  # the 11 moderation categories
+    flagged: bool
+    profanity_check: float  # alt-profanity-check's own probability (English-trained)
+    matched: tuple[str, ...]  # ids of the rules that fired, for explanations and debugging
+
+    @property
+    def categories(self) -> list[str]:
+        return [c for c in MODERATION_CATEGORIES if self.flags[c]]
+
+
+@dataclass
+class OfflineScorer:
+    stand_in: tuple[ReleasedField, ...] = (MODERATION_FIELD,)
+    threshold: float = 0.5
+    category_thresholds: Mapping[str, float] = field(default_factory=dict)
+    use_profanity_check: bool = True
+    extra_packs: tuple[LanguagePack, ...] = ()
+    name: str = field(default="offline", init=False)
+    _lexicon: Lexicon | None = field(default=None, init=False, repr=False, compare=False)
+    _predict: Any = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.stand_in = tuple(self.stand_in)
+        unknown = set(self.stand_in) - set(RELEASED_FIELDS)
+        if unknown or not self.stand_in:
+            raise ValueError(f"stand_in must name released fields {RELEASED_FIELDS}, got {self.stand_in}")
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError("threshold must be in (0, 1)")
+
+    @property
+    def fields(self) -> tuple[ReleasedField, ...]:
+        return self.stand_in
+
+    @property
+    def version(self) -> str:
+        if not self.use_profanity_check:
+            return f"lexicon {LEXICON_VERSION}"
+        try:
+            profanity = metadata.version("alt-profanity-check")
+        except metadata.PackageNotFoundError:
+            profanity = "unknown"
+        return f"lexicon {LEXICON_VERSION} + alt-profanity-check {profanity}"
+
+    def describe(self) -> str:
+        fields = " and ".join(f"`{f}`" for f in self.stand_in)
+        return (
+            f"wildchat offline scorer ({self.version}): multilingual keyword/pattern rules, a stand-in "
+            f"filling {fields}; NOT the OpenAI Moderation API or a Detoxify model"
+        )
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.update(_lexicon=None, _predict=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def setup(self) -> None:
+        self._lexicon = compile_packs((*PACKS, *self.extra_packs))
+        if self.use_profanity_check:
+            from profanity_check import predict_prob
+
+            self._predict = predict_prob
+
+    def threshold_for(self, category: str) -> float:
+        return self.category_thresholds.get(category, self.threshold)
+
+    def analyze(self, texts: Sequence[str]) -> list[OfflineResult]:
+        if self._lexicon is None:
+            raise ScorerNotReady("call setup() before analyze() or score()")
+        lexicon = self._lexicon
+        masked = [_mask(lexicon, normalize(t)) for t in texts]
+        if self._predict is not None and masked:
+            profanity = [float(p) for p in self._predict(masked)]
+        else:
+            profanity = [0.0] * len(masked)
+        return [self._analyze_one(lexicon, m, p) for m, p in zip(masked, profanity, strict=True)]
+
+    def score(self, texts: Sequence[str]) -> list[TextScores]:
+        results = self.analyze(texts)
+        out: list[TextScores] = []
+        for r in results:
+            moderation = (
+                moderation_record(r.flags, r.scores, r.flagged) if MODERATION_FIELD in self.stand_in else None
+            )
+            detoxify = self._detoxify_shaped(r) if DETOXIFY_FIELD in self.stand_in else None
+            out.append(TextScores(openai_moderation=moderation, detoxify_moderation=detoxify))
+        return out
+
+    def _analyze_one(self, lexicon: Lexicon, text: str, profanity_check: float) -> OfflineResult:
+        spans = {name: [m.span() for m in regex.finditer(text)] for name, regex in lexicon.cues.items()}
+        support = bool(spans.get("support"))
+        # Evidence per category, keyed by the matched words: the same word matched by several packs
+        # ("sexual" is English, Spanish and Portuguese) or repeated is one piece of evidence.
+        evidence: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES_WITH_PROFANITY}
+        matched: list[str] = []
+        sexual_spans: list[tuple[int, int]] = []
+        rules = [rule for script, group in lexicon.groups if script.search(text) for rule in group]
+        for rule in rules:
+            # Distinct words of one rule add up ("sexy" + "seduce"), but topic-only rules count once
+            # so that a long article about, say, sex education does not accumulate into a flag.
+            limit = 1 if rule.damp else MAX_HITS_PER_RULE
+            hits: set[str] = set()
+            for match in rule.regex.finditer(text):
+                start, end = match.span()
+                words = match.group(0).strip()
+                if words in hits:
+                    continue
+                if rule.needs and not all(
+                    _near(spans.get(c, ()), start, end, rule.window) for c in rule.needs
+                ):
+                    continue
+                hits.add(words)
+                factor = DAMP if rule.damp and support else 1.0
+                for category, weight in rule.evidence.items():
+                    found = evidence[category]
+                    found[words] = max(found.get(words, 0.0), weight * factor)
+                if SX in rule.evidence:
+                    sexual_spans.append((start, end))
+                if len(hits) >= limit:
+                    break
+            if hits:
+                matched.append(rule.rule_id)
+        scores = {c: _noisy_or(list(evidence[c].values())) for c in CATEGORIES_WITH_PROFANITY}
+        scores[PROF] = max(scores[PROF], profanity_check)
+        if spans.get("you"):
+            scores[H] = _noisy_or([scores[H], PROFANITY_TO_HARASSMENT * scores[PROF]])
+        if scores[SX] >= self.threshold_for(SX) and any(
+            _near(spans.get("minor", ()), s, e, MINOR_WINDOW) for s, e in sexual_spans
+        ):
+            scores[SXM] = max(scores[SXM], scores[SX])
+        for child, parent in _PARENTS:
+            scores[parent] = max(scores[parent], scores[child])
+        flags = {c: scores[c] >= self.threshold_for(c) for c in MODERATION_CATEGORIES}
+        return OfflineResult(
+            scores={c: round(scores[c], 6) for c in CATEGORIES_WITH_PROFANITY},
+            flags=flags,
+            flagged=any(flags.values()),
+            profanity_check=profanity_check,
+            matched=tuple(matched),
+        )
+
+    def _detoxify_shaped(self, r: OfflineResult) -> dict[str, float]:
+        """Detoxify's seven labels from our categories, rescaled so that the release's rule
+        `toxicity > 0.1` holds exactly when this scorer flags the text."""
+        s = r.scores
+        raw = {
+            "toxicity": max(s[c] for c in MODERATION_CATEGORIES),
+            "severe_toxicity": max(s[HT], s[HAT], s[VG], s[SXM]),
+            "obscene": s[PROF],
+            "identity_attack": s[HA],
+            "insult": s[H],
+            "threat": max(s[HT], s[HAT], s[V]),
+            "sexual_explicit": s[SX],
+        }
+        threshold = min(self.threshold_for(c) for c in MODERATION_CATEGORIES)
+        rescaled = {k: _rescale(v, threshold) for k, v in raw.items()}
+        if not r.flagged:  # a per-category threshold above `threshold` kept it unflagged
+            rescaled["toxicity"] = min(rescaled["toxicity"], DETOXIFY_RULE_THRESHOLD)
+        return detoxify_record(rescaled)
+
+
+def _mask(lexicon: Lexicon, text: str) -> str:
+    if lexicon.negatives is None:
+        return text
+    return lexicon.negatives.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _near(spans: Sequence[tuple[int, int]], start: int, end: int, window: int) -> bool:
+    return any(s < end + window and e > start - window for s, e in spans)
+
+
+def _noisy_or(weights: Sequence[float]) -> float:
+    return 1.0 - math.prod(1.0 - min(max(w, 0.0), 1.0) for w in weights)
+
+
+def _rescale(value: float, threshold: float) -> float:
+    """Piecewise-linear map of [0, threshold) onto [0, 0.1] and [threshold, 1] onto (0.1, 1]."""
+    if value < threshold:
+        return DETOXIFY_RULE_THRESHOLD * value / threshold
+    span = 1.0 - threshold
+    return (
+        DETOXIFY_RULE_THRESHOLD + 1e-6 + (1.0 - DETOXIFY_RULE_THRESHOLD - 1e-6) * (value - threshold) / span
+    )
