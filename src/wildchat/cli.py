@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -94,6 +95,75 @@ def db_stats(config: ConfigOption = None, database_url: DatabaseOption = None) -
     store = Store(make_engine(settings.resolved_database_url))
     withdrawn = len(store.withdrawn_participant_ids())
     typer.echo(f"turns: {store.count_turns()}\nwithdrawn participants: {withdrawn}")
+
+
+@app.command()
+def build(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (public/, full/, .work/).")],
+    since: Annotated[
+        datetime | None, typer.Option(help="Only turns received at or after this time (ISO 8601).")
+    ] = None,
+    engine: Annotated[str, typer.Option(help="local (processes on this machine) or ray.")] = "local",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes / Ray actors [all cores].")] = 0,
+    policy: Annotated[
+        str, typer.Option(help="PII policy: wildchat-1m (the paper's) or strict.")
+    ] = "wildchat-1m",
+    toxicity: Annotated[
+        str, typer.Option(help="Toxicity scorers, comma-separated: offline, openai, detoxify.")
+    ] = "offline",
+    detoxify_path: Annotated[
+        Path | None, typer.Option(help="Local Detoxify model folder or .ckpt (for --toxicity detoxify).")
+    ] = None,
+    moderation_base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible moderation endpoint (key from $OPENAI_API_KEY).")
+    ] = None,
+    toxicity_threshold: Annotated[float, typer.Option(help="Detoxify toxicity above this is toxic.")] = 0.1,
+    language_accuracy: Annotated[str, typer.Option(help="lingua mode: high (the paper's) or low.")] = "high",
+    shard_size: Annotated[int, typer.Option(min=1, help="Conversations per unit of work.")] = 2000,
+    jsonl: Annotated[bool, typer.Option("--jsonl", help="Also write conversations.jsonl.")] = False,
+    license: Annotated[str, typer.Option(help="Licence named in the dataset card.")] = "odc-by",
+    contact: Annotated[str | None, typer.Option(help="Removal-request contact for the card.")] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    config: ConfigOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Turn the turn log into a WildChat-1M-format dataset (resumable, incremental)."""
+    from wildchat.curate.pipeline import BuildOptions, run_build
+
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter("must be local or ray", param_hint="--engine")
+    if policy not in ("wildchat-1m", "strict"):
+        raise typer.BadParameter("must be wildchat-1m or strict", param_hint="--policy")
+    if language_accuracy not in ("high", "low"):
+        raise typer.BadParameter("must be high or low", param_hint="--language-accuracy")
+    scorers = tuple(name.strip() for name in toxicity.split(",") if name.strip())
+    scorer_options: dict[str, dict[str, object]] = {}
+    if detoxify_path is not None:
+        scorer_options["detoxify"] = {"path": str(detoxify_path)}
+    if moderation_base_url is not None:
+        scorer_options["openai"] = {"base_url": moderation_base_url}
+    settings = _settings(config, database_url=database_url)
+    options = BuildOptions(
+        out=out,
+        since=since,
+        engine=engine,  # type: ignore[arg-type]
+        workers=workers or (os.cpu_count() or 1),
+        shard_size=shard_size,
+        pii_policy=policy,
+        toxicity_scorers=scorers,
+        toxicity_options=scorer_options,
+        toxicity_threshold=toxicity_threshold,
+        language_accuracy=language_accuracy,
+        jsonl=jsonl,
+        license=license,
+        contact=contact or settings.contact or None,
+        progress=progress,
+    )
+    try:
+        run_build(settings.resolved_database_url, options)
+    except (ValueError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
 
 
 @app.command()

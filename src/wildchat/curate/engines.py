@@ -140,8 +140,9 @@ def run_ray(processor: ShardProcessor, phase: Phase, shards: list[str], workers:
     dataset = ray.data.from_items(
         [{"phase": phase, "shard": s} for s in shards], override_num_blocks=len(shards)
     )
+    actor: Any = _RayShardActor  # Ray Data takes a callable class where its stubs expect a function
     mapped = dataset.map(
-        _RayShardActor,
+        actor,
         fn_constructor_args=(pickle.dumps(processor),),
         concurrency=max(1, min(workers, len(shards))),
         num_cpus=1,

@@ -79,10 +79,13 @@ class WorkDir:
         for shard in self.shards(phase):
             yield shard, read_shard(self.path(phase, shard))
 
+    def shard_keys(self, phase: str, shard: str) -> list[str]:
+        return self.path(phase, shard).with_suffix(".keys").read_text().split()
+
     def keys_in(self, phase: str) -> set[str]:
         keys: set[str] = set()
         for shard in self.shards(phase):
-            keys.update(self.path(phase, shard).with_suffix(".keys").read_text().split())
+            keys.update(self.shard_keys(phase, shard))
         return keys
 
     def clear_pending(self) -> None:
