@@ -167,6 +167,43 @@ def build(
 
 
 @app.command()
+def synth(
+    turns: Annotated[int, typer.Option("--turns", min=0, help="How many turns to generate.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same log.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option(help="Write JSONL turns to this file instead of the store.")
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Where to save the ground truth [OUT.truth.json or ./synthetic-truth.json]."),
+    ] = None,
+    hash_only: Annotated[
+        bool,
+        typer.Option("--hash-only", help="No conversation ids: every turn links by hash, as in the paper."),
+    ] = False,
+    config: ConfigOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Generate a realistic synthetic turn log with known answers (for tests and benchmarks)."""
+    import json
+
+    from wildchat.curate.synth import SynthConfig, write_synthetic
+
+    options = SynthConfig(web_conversation_id_rate=0.0) if hash_only else SynthConfig()
+    if out is not None:
+        ground = write_synthetic(out, turns, seed, options)
+    else:
+        from wildchat.store import Store, make_engine, migrate
+
+        engine = make_engine(_settings(config, database_url=database_url).resolved_database_url)
+        migrate(engine)
+        ground = write_synthetic(Store(engine), turns, seed, options)
+    target = truth or (out.with_name(out.name + ".truth.json") if out else Path("synthetic-truth.json"))
+    ground.save(target)
+    typer.echo(json.dumps(ground.summary(), ensure_ascii=False))
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

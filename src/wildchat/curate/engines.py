@@ -21,7 +21,8 @@ from wildchat.curate.workdir import ShardData, WorkDir, read_shard, write_atomic
 
 Phase = Literal["detect", "finish"]
 EngineName = Literal["local", "ray"]
-# (shard, counts) for each finished shard; counts include "conversations" for the progress bar
+# (shard, counts) for each finished shard; counts include SHARD_SIZE_KEY for the progress bar
+SHARD_SIZE_KEY = "_conversations_in_shard"
 Result = tuple[str, dict[str, int]]
 
 
@@ -74,7 +75,7 @@ class ShardProcessor:
             self._timed("toxicity", stats, lambda: self.toxicity(data.conversations, stats))
             write_atomic(work.path("done", shard), ShardData(data.conversations, [], data.span_keys))
             work.path("detected", shard).unlink(missing_ok=True)
-        stats.add("conversations", len(data.conversations))
+        stats.add(SHARD_SIZE_KEY, len(data.conversations))
         return shard, dict(stats.counts)
 
     @staticmethod

@@ -23,7 +23,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from wildchat.curate.engines import EngineName, Phase, ShardProcessor, run_phase
+from wildchat.curate.engines import SHARD_SIZE_KEY, EngineName, Phase, ShardProcessor, run_phase
 from wildchat.curate.workdir import ShardData, WorkDir, conversation_key, shard_id, write_atomic
 from wildchat.records import Conversation
 from wildchat.store import Store
@@ -100,9 +100,14 @@ def read_conversations(store: Store, options: BuildOptions, report: BuildReport)
     return conversations
 
 
-def plan_shards(work: WorkDir, todo: list[Conversation], shard_size: int) -> list[str]:
-    """Write the conversations still to process as pending shards; returns their ids."""
+def plan_shards(work: WorkDir, todo: list[Conversation], shard_size: int, workers: int) -> list[str]:
+    """Write the conversations still to process as pending shards; returns their ids.
+
+    Small builds get smaller shards so that every worker has something to do (four shards a
+    worker evens out uneven shards); large builds use `shard_size`.
+    """
     todo = sorted(todo, key=lambda c: (c.timestamp, conversation_key(c)))
+    shard_size = max(1, min(shard_size, -(-len(todo) // (4 * max(1, workers)))))
     shards = []
     for start in range(0, len(todo), shard_size):
         batch = todo[start : start + shard_size]
@@ -136,13 +141,13 @@ def run_with_progress(
     with _progress(options.progress) as progress:
         task = progress.add_task(label, total=total, rate="-")
         for _shard, counts in run_phase(options.engine, processor, phase, shards, options.workers):
-            report.counts.update({k: v for k, v in counts.items() if not k.startswith("ms:")})
+            report.counts.update({k: v for k, v in counts.items() if not k.startswith(("ms:", "_"))})
             for key, value in counts.items():
                 if key.startswith("ms:"):
                     report.timings_s[f"cpu:{key[3:]}"] = round(
                         report.timings_s.get(f"cpu:{key[3:]}", 0.0) + value / 1000, 3
                     )
-            progress.advance(task, counts.get("conversations", 0))
+            progress.advance(task, counts.get(SHARD_SIZE_KEY, 0))
             done = progress.tasks[0].completed
             progress.update(task, rate=f"{done / max(time.perf_counter() - started, 1e-9):,.0f}")
 
@@ -180,7 +185,9 @@ def build(store: Store, options: BuildOptions) -> BuildReport:
     report.counts["conversations_processed"] = len(todo)
     processor = make_processor(options, work.root)
     with _Timer(report, "language+pii_detect"):
-        run_with_progress(options, processor, "detect", plan_shards(work, todo, options.shard_size), report)
+        run_with_progress(
+            options, processor, "detect", plan_shards(work, todo, options.shard_size, options.workers), report
+        )
     with _Timer(report, "pii_doc_freq"), open(processor.doc_freq_path(), "wb") as handle:
         pickle.dump(dict(corpus_doc_freq(work, current)), handle)
     with _Timer(report, "pii_apply+toxicity"):

@@ -2143,29 +2143,12 @@ def _write_store(store: Store, turns: Iterable[Turn], batch_size: int) -> None:
 
 def _flush(store: Store, batch: list[Turn], known: set[str]) -> None:
     # Turns reference consenting participants (foreign key), so those are written first.
-    # Store has no bulk method for participants yet: insert the rows through its table.
-    from sqlalchemy import insert
-
-    from wildchat.store.tables import participants
-
     new: dict[str, Turn] = {}
     for turn in batch:
         if turn.participant_id not in known and turn.participant_id not in new:
             new[turn.participant_id] = turn
-    if new:
-        rows = [
-            {
-                "id": pid,
-                "created_at": turn.received_at,
-                "terms_version": turn.consent_version,
-                "agreed_terms_at": turn.received_at,
-                "agreed_publication_at": turn.received_at,
-            }
-            for pid, turn in new.items()
-        ]
-        with store.engine.begin() as conn:
-            conn.execute(insert(participants), rows)
-        known.update(new)
+    store.add_participants([(pid, t.consent_version, t.received_at) for pid, t in new.items()])
+    known.update(new)
     store.append_turns(batch)
 
 

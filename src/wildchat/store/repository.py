@@ -150,6 +150,25 @@ class Store:
             )
         return participant, api_key
 
+    def add_participants(self, rows: list[tuple[str, str, datetime]]) -> None:
+        """Record consenting participants without keys: imports and synthetic logs.
+
+        Each row is (id, terms version, when both agreements were given).
+        """
+        if rows:
+            values = [
+                {
+                    "id": pid,
+                    "created_at": agreed,
+                    "terms_version": version,
+                    "agreed_terms_at": agreed,
+                    "agreed_publication_at": agreed,
+                }
+                for pid, version, agreed in rows
+            ]
+            with self.engine.begin() as conn:
+                conn.execute(insert(participants), values)
+
     def participant_by_key(self, api_key: str) -> Participant | None:
         """The consenting participant who holds `api_key`; None for unknown or withdrawn keys."""
         query = select(participants.c.id, participants.c.terms_version, participants.c.created_at).where(
