@@ -12,7 +12,10 @@ from wildchat.cli import app
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["db"], ["db", "upgrade"], ["db", "stats"], ["version"]])
+@pytest.mark.parametrize(
+    "command",
+    [[], ["serve"], ["db"], ["db", "upgrade"], ["db", "stats"], ["build"], ["tag"], ["synth"], ["version"]],
+)
 def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
@@ -45,3 +48,9 @@ def test_serve_without_any_model_explains_what_to_do(tmp_path: Path, monkeypatch
     result = runner.invoke(app, ["serve", "--data-dir", str(tmp_path), "--port", "1"])
     assert result.exit_code == 2
     assert "no model is configured" in result.output
+
+
+def test_build_rejects_bad_options(tmp_path: Path) -> None:
+    for option, value in (("--engine", "spark"), ("--policy", "lenient"), ("--language-accuracy", "max")):
+        result = runner.invoke(app, ["build", "--out", str(tmp_path), option, value])
+        assert result.exit_code == 2, result.output

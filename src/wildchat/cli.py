@@ -167,6 +167,49 @@ def build(
 
 
 @app.command()
+def tag(
+    file: Annotated[Path, typer.Argument(help="JSONL (one object a line) or plain text (a message a line).")],
+    stages: Annotated[
+        str, typer.Option(help="Comma-separated: language, pii, toxicity.")
+    ] = "language,pii,toxicity",
+    policy: Annotated[str, typer.Option(help="PII policy: wildchat-1m or strict.")] = "wildchat-1m",
+    field: Annotated[str, typer.Option(help="The JSON field that holds the text.")] = "content",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here instead of stdout.")] = None,
+    toxicity: Annotated[str, typer.Option(help="Toxicity scorers: offline, openai, detoxify.")] = "offline",
+    detoxify_path: Annotated[Path | None, typer.Option(help="Local Detoxify model folder or .ckpt.")] = None,
+    language_accuracy: Annotated[str, typer.Option(help="lingua mode: high or low.")] = "high",
+) -> None:
+    """Tag any file with language, PII (entities and redacted text) and toxicity, as JSONL."""
+    import sys
+
+    from wildchat.curate.tag import TagInputError, TagOptions, looks_like_jsonl, tag_stream
+
+    if not file.is_file():
+        err.print(f"[red]error:[/red] no such file: {file}")
+        raise typer.Exit(2)
+    options = TagOptions(
+        stages=tuple(s.strip() for s in stages.split(",") if s.strip()),
+        policy=policy,
+        text_field=field,
+        language_accuracy=language_accuracy,
+        toxicity_scorers=tuple(s.strip() for s in toxicity.split(",") if s.strip()),
+        toxicity_options={"detoxify": {"path": str(detoxify_path)}} if detoxify_path else {},
+    )
+    try:
+        with file.open(encoding="utf-8") as source:
+            if out is None:
+                written = tag_stream(source, sys.stdout, options, looks_like_jsonl(file))
+            else:
+                with out.open("w", encoding="utf-8") as sink:
+                    written = tag_stream(source, sink, options, looks_like_jsonl(file))
+    except (TagInputError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if out is not None:
+        err.print(f"tagged {written} lines → {out}")
+
+
+@app.command()
 def synth(
     turns: Annotated[int, typer.Option("--turns", min=0, help="How many turns to generate.")],
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same log.")] = 0,
