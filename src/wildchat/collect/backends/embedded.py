@@ -435,11 +435,13 @@ def _load_error_message(name: str, error: Exception) -> str:
 def _import_torch() -> Any:
     try:
         import torch
-        import transformers  # noqa: F401 - fail here, with the install hint, not mid-load
+        import transformers  # fail here, with the install hint, not mid-load
     except ImportError as error:
         raise BackendError(
             f"The embedded backend needs torch and transformers: `{INSTALL_EMBEDDED}` ({error})."
         ) from error
+    # The service logs JSON lines; tqdm bars from loading would break them.
+    transformers.utils.logging.disable_progress_bar()
     return torch
 
 
