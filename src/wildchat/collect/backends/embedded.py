@@ -441,7 +441,7 @@ def _import_torch() -> Any:
             f"The embedded backend needs torch and transformers: `{INSTALL_EMBEDDED}` ({error})."
         ) from error
     # The service logs JSON lines; tqdm bars from loading would break them.
-    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return torch
 
 
