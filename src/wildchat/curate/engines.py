@@ -9,6 +9,7 @@ point and the next build picks up what is left.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import time
 from collections import Counter
@@ -89,31 +90,58 @@ class ShardProcessor:
 # -- local processes ---------------------------------------------------------------------------
 
 _worker: ShardProcessor | None = None
+_worker_failure: BaseException | None = None
 
 
 def _init_worker(processor: ShardProcessor) -> None:
-    global _worker
-    processor.setup()
+    global _worker, _worker_failure
+    # One thread for lingua's (rayon) pool per worker: the workers already fill the cores.
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
+    try:
+        processor.setup()
+    except Exception as exc:
+        # Raising here would make the pool respawn the worker forever; fail the first task instead.
+        _worker_failure = exc
     _worker = processor
 
 
 def _run_in_worker(job: tuple[Phase, str]) -> Result:
+    if _worker_failure is not None:
+        raise RuntimeError(f"a build worker could not set up its stages: {_worker_failure}")
     assert _worker is not None
     return _worker(*job)
 
 
-def run_local(processor: ShardProcessor, phase: Phase, shards: list[str], workers: int) -> Iterator[Result]:
-    if not shards:
-        return
-    if workers <= 1 or len(shards) == 1:
-        processor.setup()
-        for shard in shards:
-            yield processor(phase, shard)
-        return
-    # spawn, not fork: torch, lingua's thread pool and SQLAlchemy do not survive a fork safely.
-    context = multiprocessing.get_context("spawn")
-    with context.Pool(min(workers, len(shards)), initializer=_init_worker, initargs=(processor,)) as pool:
-        yield from pool.imap_unordered(_run_in_worker, [(phase, s) for s in shards])
+class LocalEngine:
+    """Worker processes kept for the whole build: models load once per worker, not per phase."""
+
+    def __init__(self, processor: ShardProcessor, workers: int) -> None:
+        self.processor = processor
+        self.workers = max(1, workers)
+        self._pool: Any = None
+        self._set_up = False
+
+    def run(self, phase: Phase, shards: list[str]) -> Iterator[Result]:
+        if not shards:
+            return
+        if self.workers == 1:
+            if not self._set_up:
+                self.processor.setup()
+                self._set_up = True
+            for shard in shards:
+                yield self.processor(phase, shard)
+            return
+        if self._pool is None:
+            # spawn, not fork: torch, lingua's thread pool and SQLAlchemy do not survive a fork.
+            context = multiprocessing.get_context("spawn")
+            self._pool = context.Pool(self.workers, initializer=_init_worker, initargs=(self.processor,))
+        yield from self._pool.imap_unordered(_run_in_worker, [(phase, s) for s in shards])
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
 
 
 # -- Ray Data ------------------------------------------------------------------------------------
@@ -152,11 +180,22 @@ def run_ray(processor: ShardProcessor, phase: Phase, shards: list[str], workers:
         yield row["shard"], pickle.loads(row["counts"])
 
 
-def run_phase(
-    engine: EngineName, processor: ShardProcessor, phase: Phase, shards: list[str], workers: int
-) -> Iterator[Result]:
-    runner = run_ray if engine == "ray" else run_local
-    yield from runner(processor, phase, shards, workers)
+class RayEngine:
+    """Ray Data over the same processor; actors are set up once per phase."""
+
+    def __init__(self, processor: ShardProcessor, workers: int) -> None:
+        self.processor = processor
+        self.workers = max(1, workers)
+
+    def run(self, phase: Phase, shards: list[str]) -> Iterator[Result]:
+        yield from run_ray(self.processor, phase, shards, self.workers)
+
+    def close(self) -> None:
+        pass
+
+
+def open_engine(name: EngineName, processor: ShardProcessor, workers: int) -> LocalEngine | RayEngine:
+    return RayEngine(processor, workers) if name == "ray" else LocalEngine(processor, workers)
 
 
 def sum_counts(results: list[dict[str, int]]) -> Counter[str]:

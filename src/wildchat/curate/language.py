@@ -45,12 +45,14 @@ class LanguageDetector:
 
     def detect(self, texts: list[str]) -> list[str]:
         self.setup()
-        names = [NO_LANGUAGE] * len(texts)
-        todo = [i for i, text in enumerate(texts) if text.strip()]
-        found = self._detector.detect_languages_in_parallel_of([texts[i] for i in todo])
-        for index, language in zip(todo, found, strict=True):
-            names[index] = language_name(language) if language is not None else NO_LANGUAGE
-        return names
+        # Chat logs repeat prompts a lot: each distinct text is identified once.
+        unique = list(dict.fromkeys(text for text in texts if text.strip()))
+        found = self._detector.detect_languages_in_parallel_of(unique)
+        named = {
+            text: language_name(language) if language is not None else NO_LANGUAGE
+            for text, language in zip(unique, found, strict=True)
+        }
+        return [named.get(text, NO_LANGUAGE) for text in texts]
 
 
 def most_frequent(languages: list[str]) -> str:

@@ -23,7 +23,15 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from wildchat.curate.engines import SHARD_SIZE_KEY, EngineName, Phase, ShardProcessor, run_phase
+from wildchat.curate.engines import (
+    SHARD_SIZE_KEY,
+    EngineName,
+    LocalEngine,
+    Phase,
+    RayEngine,
+    ShardProcessor,
+    open_engine,
+)
 from wildchat.curate.workdir import ShardData, WorkDir, conversation_key, shard_id, write_atomic
 from wildchat.records import Conversation
 from wildchat.store import Store
@@ -131,16 +139,20 @@ def _progress(enabled: bool) -> Progress:
 
 
 def run_with_progress(
-    options: BuildOptions, processor: ShardProcessor, phase: Phase, shards: list[str], report: BuildReport
+    options: BuildOptions,
+    engine: LocalEngine | RayEngine,
+    phase: Phase,
+    shards: list[str],
+    report: BuildReport,
 ) -> None:
-    work = WorkDir(processor.workdir)
+    work = WorkDir(engine.processor.workdir)
     source = "pending" if phase == "detect" else "detected"
     total = sum(len(work.shard_keys(source, shard)) for shard in shards)
     label = "language+PII" if phase == "detect" else "PII+toxicity"
     started = time.perf_counter()
     with _progress(options.progress) as progress:
         task = progress.add_task(label, total=total, rate="-")
-        for _shard, counts in run_phase(options.engine, processor, phase, shards, options.workers):
+        for _shard, counts in engine.run(phase, shards):
             report.counts.update({k: v for k, v in counts.items() if not k.startswith(("ms:", "_"))})
             for key, value in counts.items():
                 if key.startswith("ms:"):
@@ -161,6 +173,14 @@ def corpus_doc_freq(work: WorkDir, current: set[str]) -> Counter[str]:
                 if key in current:
                     counts.update(set(spans))
     return counts
+
+
+def write_doc_freq(path: Path, counts: Counter[str]) -> None:
+    """Atomically: a worker of a resumed build must never read a half-written file."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as handle:
+        pickle.dump(dict(counts), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.replace(path)
 
 
 def final_conversations(work: WorkDir, current: set[str]) -> Iterator[Conversation]:
@@ -184,14 +204,17 @@ def build(store: Store, options: BuildOptions) -> BuildReport:
     report.counts["conversations_reused"] = len(conversations) - len(todo)
     report.counts["conversations_processed"] = len(todo)
     processor = make_processor(options, work.root)
-    with _Timer(report, "language+pii_detect"):
-        run_with_progress(
-            options, processor, "detect", plan_shards(work, todo, options.shard_size, options.workers), report
-        )
-    with _Timer(report, "pii_doc_freq"), open(processor.doc_freq_path(), "wb") as handle:
-        pickle.dump(dict(corpus_doc_freq(work, current)), handle)
-    with _Timer(report, "pii_apply+toxicity"):
-        run_with_progress(options, processor, "finish", work.shards("detected"), report)
+    engine = open_engine(options.engine, processor, options.workers)
+    try:
+        with _Timer(report, "language+pii_detect"):
+            shards = plan_shards(work, todo, options.shard_size, options.workers)
+            run_with_progress(options, engine, "detect", shards, report)
+        with _Timer(report, "pii_doc_freq"):
+            write_doc_freq(processor.doc_freq_path(), corpus_doc_freq(work, current))
+        with _Timer(report, "pii_apply+toxicity"):
+            run_with_progress(options, engine, "finish", work.shards("detected"), report)
+    finally:
+        engine.close()
     with _Timer(report, "export"):
         export(options, processor, final_conversations(work, current), report)
     return report
