@@ -12,6 +12,10 @@ A `LanguagePack` is plain data (one module per language under `lexicons/`):
 
 Evidence combines per category by noisy-OR (1 - prod(1 - w)), so two weak cues can add up to a
 flag and one strong cue suffices. The weights are hand-set, not learned.
+
+`compile_packs` also derives a literal prefilter from the patterns (`prefilter.LexiconIndex`):
+which words a text must contain for each pattern to possibly match. The scorer runs only the
+patterns that pass it; results are the same as running every pattern.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from wildchat.curate.toxicity.offline.prefilter import LexiconIndex
 
 # Short names for the moderation categories, so lexicon tables stay readable.
 H, HT = "harassment", "harassment/threatening"
@@ -87,6 +93,15 @@ class Lexicon:
     cues: Mapping[str, re.Pattern[str]]
     negatives: re.Pattern[str] | None
     languages: tuple[str, ...]
+    # Literal prefilters that let the scorer skip patterns which cannot match a text; derived
+    # data, never changes a result (None: every pattern runs on every text).
+    index: LexiconIndex | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # An index built for other patterns (say, carried over by dataclasses.replace) would
+        # skip the wrong ones: drop it, and every pattern runs.
+        if self.index is not None and not self.index.fits(self.rules, self.cues, self.negatives):
+            object.__setattr__(self, "index", None)
 
     @property
     def rules(self) -> tuple[CompiledRule, ...]:
@@ -116,4 +131,7 @@ def compile_packs(packs: Iterable[LanguagePack]) -> Lexicon:
     cues = {name: re.compile("|".join(f"(?:{p})" for p in parts)) for name, parts in cue_parts.items()}
     negatives = re.compile("|".join(f"(?:{p})" for p in negative_parts)) if negative_parts else None
     groups = tuple((re.compile(script), tuple(rules)) for script, rules in by_script.items())
-    return Lexicon(groups, cues, negatives, tuple(languages))
+    index = LexiconIndex.build(
+        [rule.regex for _, rules in groups for rule in rules], cue_parts, cues, negative_parts, negatives
+    )
+    return Lexicon(groups, cues, negatives, tuple(languages), index)

@@ -7,7 +7,9 @@ released fields.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import re
+from bisect import bisect_left
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -21,7 +23,8 @@ from wildchat.curate.toxicity.base import (
     TextScores,
 )
 from wildchat.curate.toxicity.offline.lexicons import LEXICON_VERSION, PACKS
-from wildchat.curate.toxicity.offline.normalize import normalize
+from wildchat.curate.toxicity.offline.normalize import normalize, normalize_with_words
+from wildchat.curate.toxicity.offline.prefilter import Hits, LexiconIndex
 from wildchat.curate.toxicity.offline.rules import (
     CATEGORIES_WITH_PROFANITY,
     HA,
@@ -128,12 +131,15 @@ class OfflineScorer:
         if self._lexicon is None:
             raise ScorerNotReady("call setup() before analyze() or score()")
         lexicon = self._lexicon
-        masked = [_mask(lexicon, normalize(t)) for t in texts]
+        prepared = [_prepare(lexicon, t) for t in texts]
+        masked = [m for m, _ in prepared]
         if self._predict is not None and masked:
             profanity = [float(p) for p in self._predict(masked)]
         else:
             profanity = [0.0] * len(masked)
-        return [self._analyze_one(lexicon, m, p) for m, p in zip(masked, profanity, strict=True)]
+        return [
+            self._analyze_one(lexicon, m, p, hits) for (m, hits), p in zip(prepared, profanity, strict=True)
+        ]
 
     def score(self, texts: Sequence[str]) -> list[TextScores]:
         results = self.analyze(texts)
@@ -146,7 +152,79 @@ class OfflineScorer:
             out.append(TextScores(openai_moderation=moderation, detoxify_moderation=detoxify))
         return out
 
-    def _analyze_one(self, lexicon: Lexicon, text: str, profanity_check: float) -> OfflineResult:
+    def _analyze_one(
+        self, lexicon: Lexicon, text: str, profanity_check: float, hits: Hits | None = None
+    ) -> OfflineResult:
+        """What `_analyze_one_reference` concludes, computed with the lexicon's prefilter: only
+        the rules and cues that may match the text run, each from where its first match may
+        start, and a cue only as far as something needs it. `hits`: the prefilter's answer for
+        `text`, when already known."""
+        index = lexicon.index
+        if index is None:
+            return self._analyze_one_reference(lexicon, text, profanity_check)
+        if hits is None:
+            hits = index.hits(text)
+        candidates = hits.candidates
+        cues = _CueSpans(index, hits, text)
+        evidence: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES_WITH_PROFANITY}
+        matched: list[str] = []
+        sexual_spans: list[tuple[int, int]] = []
+        # Candidate rules by id (their position in `lexicon.rules`), in order.
+        rule_ids = sorted(i for i in candidates if i < index.rule_count)
+        offset = 0
+        for script, group in lexicon.groups:
+            first = offset
+            offset += len(group)
+            ids = rule_ids[bisect_left(rule_ids, first) : bisect_left(rule_ids, offset)]
+            if not ids or not script.search(text):
+                continue
+            for i in ids:
+                rule = group[i - first]
+                limit = 1 if rule.damp else MAX_HITS_PER_RULE
+                found_words: set[str] = set()
+                # The same matches as rule.regex.finditer(text), looked for only where they may be.
+                for match in index.rule_scan(i, rule.regex, hits).matches(text):
+                    start, end = match.span()
+                    said = match.group(0).strip()
+                    if said in found_words:
+                        continue
+                    if rule.needs and not all(cues.near(c, start, end, rule.window) for c in rule.needs):
+                        continue
+                    found_words.add(said)
+                    factor = DAMP if rule.damp and cues.present("support") else 1.0
+                    for category, weight in rule.evidence.items():
+                        found = evidence[category]
+                        found[said] = max(found.get(said, 0.0), weight * factor)
+                    if SX in rule.evidence:
+                        sexual_spans.append((start, end))
+                    if len(found_words) >= limit:
+                        break
+                if found_words:
+                    matched.append(rule.rule_id)
+        scores = {c: _noisy_or(list(evidence[c].values())) for c in CATEGORIES_WITH_PROFANITY}
+        scores[PROF] = max(scores[PROF], profanity_check)
+        if cues.present("you"):
+            scores[H] = _noisy_or([scores[H], PROFANITY_TO_HARASSMENT * scores[PROF]])
+        if (
+            sexual_spans
+            and scores[SX] >= self.threshold_for(SX)
+            and any(cues.near("minor", s, e, MINOR_WINDOW) for s, e in sexual_spans)
+        ):
+            scores[SXM] = max(scores[SXM], scores[SX])
+        for child, parent in _PARENTS:
+            scores[parent] = max(scores[parent], scores[child])
+        flags = {c: scores[c] >= self.threshold_for(c) for c in MODERATION_CATEGORIES}
+        return OfflineResult(
+            scores={c: round(scores[c], 6) for c in CATEGORIES_WITH_PROFANITY},
+            flags=flags,
+            flagged=any(flags.values()),
+            profanity_check=profanity_check,
+            matched=tuple(matched),
+        )
+
+    def _analyze_one_reference(self, lexicon: Lexicon, text: str, profanity_check: float) -> OfflineResult:
+        """The straightforward version of `_analyze_one`: every cue and every rule of each script
+        present runs over the whole text. Kept as the reference the optimised path must equal."""
         spans = {name: [m.span() for m in regex.finditer(text)] for name, regex in lexicon.cues.items()}
         support = bool(spans.get("support"))
         # Evidence per category, keyed by the matched words: the same word matched by several packs
@@ -219,10 +297,103 @@ class OfflineScorer:
         return detoxify_record(rescaled)
 
 
+def _prepare(lexicon: Lexicon, text: str) -> tuple[str, Hits | None]:
+    """The normalised, masked text and the lexicon's prefilter hits for it (None without a
+    prefilter). The words found while normalising feed the prefilter; they are found again
+    only when masking changed the text."""
+    index = lexicon.index
+    if index is None:
+        return _mask(lexicon, normalize(text)), None
+    normalized, words = normalize_with_words(text)
+    hits = index.hits(normalized, words)
+    masked = index.mask(normalized, hits.candidates, _blank)
+    if masked != normalized:
+        hits = index.hits(masked)
+    return masked, hits
+
+
 def _mask(lexicon: Lexicon, text: str) -> str:
+    """Blank out the hard negatives, running only those that the prefilter says may match."""
+    if lexicon.negatives is None:
+        return text
+    if lexicon.index is None:
+        return _mask_reference(lexicon, text)
+    return lexicon.index.mask(text, lexicon.index.candidates(text), _blank)
+
+
+def _mask_reference(lexicon: Lexicon, text: str) -> str:
+    """The straightforward `_mask`, kept as the reference the optimised path must equal."""
     if lexicon.negatives is None:
         return text
     return lexicon.negatives.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _blank(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
+
+
+class _CueSpans:
+    """The cues of one text, found lazily: a cue's regex runs only for cues that the prefilter
+    says may occur (the others have no spans), from where its first match may start, and only
+    as far into the text as a question needs. Answers equal those on the reference's spans."""
+
+    __slots__ = ("_cues", "_hits", "_index", "_text")
+
+    def __init__(self, index: LexiconIndex, hits: Hits, text: str) -> None:
+        self._index = index
+        self._hits = hits
+        self._text = text
+        self._cues: dict[str, _Spans | None] = {}
+
+    def _cue(self, name: str, skip: bool) -> _Spans | None:
+        """The cue's spans (None: it has none). `skip`: start the scan where the first match
+        may start (worth it for a scan over the whole text, not for finding one match)."""
+        if name in self._cues:
+            return self._cues[name]
+        scan = self._index.cue(name, self._hits, skip)
+        spans = _Spans(scan.matches(self._text)) if scan is not None else None
+        self._cues[name] = spans
+        return spans
+
+    def near(self, name: str, start: int, end: int, window: int) -> bool:
+        """`_near(spans of the cue, start, end, window)`."""
+        spans = self._cue(name, skip=True)
+        return spans is not None and spans.near(start, end, window)
+
+    def present(self, name: str) -> bool:
+        """Whether the cue has any span."""
+        spans = self._cue(name, skip=False)
+        return spans is not None and spans.present()
+
+
+class _Spans:
+    """The spans of a regex's matches in a text, taken from its `finditer` only as needed."""
+
+    __slots__ = ("_done", "_matches", "_spans")
+
+    def __init__(self, matches: Iterator[re.Match[str]]) -> None:
+        self._matches = matches
+        self._spans: list[tuple[int, int]] = []
+        self._done = False
+
+    def _next(self) -> bool:
+        match = next(self._matches, None)
+        if match is None:
+            self._done = True
+            return False
+        self._spans.append(match.span())
+        return True
+
+    def near(self, start: int, end: int, window: int) -> bool:
+        # Spans come in order of their start: once one starts at end + window or later, no
+        # later one can be near.
+        limit = end + window
+        while not self._done and (not self._spans or self._spans[-1][0] < limit) and self._next():
+            pass
+        return _near(self._spans, start, end, window)
+
+    def present(self) -> bool:
+        return bool(self._spans) or self._next()
 
 
 def _near(spans: Sequence[tuple[int, int]], start: int, end: int, window: int) -> bool:
