@@ -54,3 +54,13 @@ def test_build_rejects_bad_options(tmp_path: Path) -> None:
     for option, value in (("--engine", "spark"), ("--policy", "lenient"), ("--language-accuracy", "max")):
         result = runner.invoke(app, ["build", "--out", str(tmp_path), option, value])
         assert result.exit_code == 2, result.output
+
+
+def test_serve_with_a_pathless_llama_cpp_model_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "wildchat.toml"
+    config.write_text('[[models]]\nname = "local"\nbackend = "llama-cpp"\n')
+    result = runner.invoke(
+        app, ["serve", "--config", str(config), "--data-dir", str(tmp_path), "--port", "1"]
+    )
+    assert result.exit_code == 2
+    assert "needs `path`" in result.output

@@ -33,6 +33,8 @@ def model_specs(settings: Settings) -> list[ModelSpec]:
     for spec in specs:
         if spec.backend == "upstream" and not settings.upstream_base_url:
             raise ValueError(f"model {spec.name!r} uses the upstream; set upstream_base_url")
+        if spec.backend == "llama-cpp" and not spec.path:
+            raise ValueError(f"model {spec.name!r}: the llama-cpp backend needs `path` to a GGUF file")
     if not specs and not settings.upstream_base_url:
         if not settings.embedded:
             raise ValueError(
@@ -54,8 +56,6 @@ def _local_backend(spec: ModelSpec, cache_dir: Path) -> ChatBackend:
     if spec.backend == "llama-cpp":
         from wildchat.collect.backends.llamacpp import LlamaCppBackend
 
-        if not spec.path:
-            raise ValueError(f"model {spec.name!r}: the llama-cpp backend needs `path` to a GGUF file")
         backend: ChatBackend = LlamaCppBackend(
             spec.name, spec.path, cache_dir, spec.max_new_tokens, spec.description
         )
