@@ -28,7 +28,7 @@ from wildchat.curate.toxicity.offline.prefilter import (
     words_of,
 )
 from wildchat.curate.toxicity.offline.rules import LATIN, Lexicon, V, compile_packs
-from wildchat.curate.toxicity.offline.scorer import _mask, _mask_reference
+from wildchat.curate.toxicity.offline.scorer import _blank, _mask, _mask_reference
 
 EVAL_SET = Path(__file__).resolve().parents[2] / "benchmarks" / "data" / "toxicity" / "eval.jsonl"
 
@@ -421,6 +421,49 @@ def test_prefilter_never_skips_a_pattern_that_matches() -> None:
                 assert i in prefilter.candidates(text), (pattern, text)
                 assert i in index.candidates(text), (pattern, text)
     assert matched > 2000
+
+
+def test_scans_from_needles_find_what_full_scans_find(synth_messages: list[str]) -> None:
+    """Rules (in long texts), cues and hard negatives are tried only where a match may start:
+    the matches are those of a scan of the whole text."""
+    lexicon = compile_packs(PACKS)
+    index = lexicon.index
+    assert index is not None
+    rng = random.Random(5)
+    patterns = [rule.regex.pattern for rule in lexicon.rules]
+    for alternation in index.cues.values():
+        patterns.extend(alternation._parts)
+    if index.negatives is not None:
+        patterns.extend(index.negatives._parts)
+    trees = [_parser.parse(p).data for p in patterns]
+    pieces = [*eval_texts(), *ADVERSARIAL, *synth_messages[:300]]
+    texts = []
+    for _ in range(250):
+        parts: list[str] = []
+        length = rng.choice([rng.randint(1, 200), rng.randint(200, 1500)])  # short ones too
+        while sum(map(len, parts)) < length:
+            if rng.random() < 0.4:
+                parts.append(_sample_match(rng.choice(trees), rng))
+            else:
+                parts.append(normalize(rng.choice(pieces)))
+            parts.append(rng.choice([" ", "", "\n", ". ", "_", "a", "人"]))
+        texts.append("".join(parts))
+    scanned = 0
+    for text in texts:
+        hits = index.hits(text)
+        for i in sorted(hits.candidates):
+            if i < index.rule_count:
+                regex = lexicon.rules[i].regex
+                want = [m.span() for m in regex.finditer(text)]
+                assert [m.span() for m in index.rule_matches(i, regex, hits)] == want, (regex.pattern, text)
+                scanned += bool(want)
+        for name, alternation in index.cues.items():
+            want = [m.span() for m in alternation.full.finditer(text)]
+            assert [m.span() for m in index.cue_matches(name, hits)] == want, (name, text)
+            assert index.cue_present(name, hits) == bool(want)
+        if index.negatives is not None:
+            assert index.mask(hits, _blank) == index.negatives.full.sub(_blank, text)
+    assert scanned > 500
 
 
 def test_index_is_part_of_the_compiled_lexicon_only() -> None:

@@ -18,6 +18,13 @@ tests:
 
 A pattern whose tree holds anything this analysis does not understand (back-references, case-
 insensitive or ASCII matching, unknown opcodes) gets no clauses and always runs.
+
+Each clause also carries an offset: how far after the start of a match its needle can occur
+(when bounded). On long texts this tells where matches may start: a candidate pattern is then
+tried with `regex.match` only at those positions (when they are few), or scanned with
+`regex.finditer(text, pos)` from the first of them. Both yield exactly the matches of
+`regex.finditer(text)`: none starts elsewhere, and lookbehinds and `\\b` still see the text
+before `pos`.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import functools
 import importlib
 import math
 import re
-from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -49,6 +56,7 @@ CACHE_LIMIT = 100_000  # words whose needle hits are remembered between texts
 MIN_SCAN_SKIP = 200  # shorter texts are scanned whole: finding where to start costs more
 MAX_PIN_OFFSET = 16  # matches are tried at single positions only when this close to a needle
 PIN_DENSITY = 16  # ... and at no more positions than one in this many characters
+PIN_MIN_LIMIT = 16  # (or this many, in short texts)
 
 _WORD = re.compile(r"\w+")
 _BAD_FLAGS = re.IGNORECASE | re.LOCALE | re.ASCII
@@ -428,6 +436,8 @@ def words_of(text: str) -> set[str]:
 
 
 _Check = tuple[str, tuple[int, ...]]  # a guarded substring and the clauses it satisfies
+# What a word satisfies: clause ids, guarded substrings to search for, needle strings it holds.
+_Entry = tuple[tuple[int, ...], tuple[_Check, ...], tuple[str, ...]]
 
 
 class Prefilter:
@@ -443,7 +453,7 @@ class Prefilter:
         always: list[int] = []
         needs: list[tuple[int, ...]] = []  # clause ids per item
         offsets: list[tuple[tuple[int, int], ...]] = []  # (clause id, offset) when bounded
-        pins: list[tuple[tuple[tuple[str, bool], ...], int] | None] = []
+        pins: list[tuple[frozenset[str], int] | None] = []
         for i, pattern in enumerate(patterns):
             if isinstance(pattern, str):
                 placed = placed_clauses(pattern)
@@ -514,29 +524,40 @@ class Prefilter:
                 ascii_first.append(entry)
             else:
                 by_first.setdefault(s[0], []).append(entry)
-        self._infixes = tuple(infixes)
+        self._infixes: dict[str, tuple[_Check, ...]] = {}  # by first character
+        for entry in infixes:
+            self._infixes[entry[0][0]] = (*self._infixes.get(entry[0][0], ()), entry)
+        self._infix_firsts = frozenset(self._infixes)
         self._ascii_substrings = tuple(ascii_first)
         self._by_first = {ch: tuple(entries) for ch, entries in by_first.items()}
         self._first = (
             re.compile("[" + "".join(re.escape(ch) for ch in sorted(by_first)) + "]") if by_first else None
         )
-        self._cache: dict[str, tuple[tuple[int, ...], tuple[_Check, ...]]] = {}
+        self._cache: dict[str, _Entry] = {}
         self._blank: set[str] = set()  # words known to satisfy no needle
 
-    def _lookup(self, word: str) -> tuple[tuple[int, ...], tuple[_Check, ...]]:
+    def _lookup(self, word: str) -> _Entry:
+        """The clauses a word satisfies, the guarded substrings it asks to search for, and the
+        needle strings it holds (itself, its prefixes, substrings inside it)."""
         found: set[int] = set()
         checks: set[_Check] = set()
+        strings: set[str] = set()
         tokens, prefixes = self._tables
-        entries = [tokens.get(word)]
-        entries += [prefixes.get(word[:n]) for n in self._prefix_lengths if n <= len(word)]
-        for entry in entries:
+        keys = [word, *(word[:n] for n in self._prefix_lengths if n <= len(word))]
+        for table, key in zip([tokens, *[prefixes] * (len(keys) - 1)], keys, strict=True):
+            entry = table.get(key)
             if entry is not None:
                 found.update(entry[0])
                 checks.update(entry[1])
-        for s, ids in self._infixes:
-            if s in word:
-                found.update(ids)
-        return tuple(sorted(found)), tuple(sorted(checks))
+                strings.add(key)
+        for first in self._infix_firsts.intersection(word):
+            for s, ids in self._infixes[first]:
+                if s in word:
+                    found.update(ids)
+                    strings.add(s)
+        if not found and not checks:
+            return (), (), ()
+        return tuple(sorted(found)), tuple(sorted(checks)), tuple(sorted(strings))
 
     def hits(self, text: str, words: Iterable[str] | None = None) -> Hits:
         """The patterns that may match `text` and where their needles first occur (`words`: the
@@ -547,6 +568,7 @@ class Prefilter:
             words = set(words)
         hit: set[int] = set()
         hit_words: list[tuple[str, tuple[int, ...]]] = []  # words that satisfy needles
+        present: set[str] = set()  # needle strings that occur in the text
         pending: set[_Check] = set()
         cache = self._cache
         blank = self._blank
@@ -562,10 +584,11 @@ class Prefilter:
                     blank.add(word)
                     continue
                 cache[word] = entry
-            found, checks = entry
+            found, checks, strings = entry
             if found:
                 hit.update(found)
                 hit_words.append((word, found))
+                present.update(strings)
             pending.update(checks)
         placed: list[tuple[int, tuple[int, ...]]] = []  # substrings found: (position, clauses)
         substrings: list[Iterable[_Check]] = [pending, self._ascii_substrings]
@@ -577,6 +600,7 @@ class Prefilter:
                 if position != -1:
                     hit.update(found)
                     placed.append((position, found))
+                    present.add(s)
         candidates = set(self.always)
         single, multi, needs = self._single, self._multi, self._need_sets
         for c in hit:
@@ -584,7 +608,7 @@ class Prefilter:
             for item in multi[c]:
                 if needs[item] <= hit:
                     candidates.add(item)
-        return Hits(candidates, text, words, hit_words, placed)
+        return Hits(candidates, text, present, hit_words, placed)
 
     def candidates(self, text: str, words: Iterable[str] | None = None) -> set[int]:
         """Ids of the patterns that may match `text` (a superset of those that do)."""
@@ -605,61 +629,59 @@ class Prefilter:
                 start = bound
         return start
 
-    def match_starts(self, item: int, hits: Hits) -> list[int] | None:
+    def match_starts(self, item: int, hits: Hits, any_length: bool = False) -> list[int] | None:
         """Every position where one of the item's matches may start in the text of `hits`, in
         order: at most its pin clause's offset before an occurrence of one of the clause's
-        needle strings. None when that would be too many positions to try one by one."""
+        needle strings. None when that would be too many positions to try one by one, or the
+        text is short (unless `any_length`): a scan of it costs less."""
         pin = self._pins[item]
         text = hits.text
-        if pin is None or len(text) < MIN_SCAN_SKIP:
+        if pin is None or (len(text) < MIN_SCAN_SKIP and not any_length):
             return None
         strings, offset = pin
-        words = hits.words
-        limit = len(text) // PIN_DENSITY
-        positions: set[int] = set()
-        for string, whole_word in strings:
-            if whole_word and string not in words:
-                continue  # no word of the text is this one: it occurs nowhere as a word
-            at = text.find(string)
+        limit = max(len(text) // PIN_DENSITY, PIN_MIN_LIMIT)
+        found: list[int] = []
+        find = text.find
+        for string in strings.intersection(hits.present):  # the others are not in the text
+            at = find(string)
             while at != -1:
-                positions.update(range(max(0, at - offset), at + 1))
-                if len(positions) > limit:
+                found.append(at)
+                if len(found) > limit:
                     return None
-                at = text.find(string, at + 1)
-        return sorted(positions)
+                at = find(string, at + 1)
+        if offset:
+            return sorted({p for at in found for p in range(max(0, at - offset), at + 1)})
+        return sorted(set(found))
 
 
-def _pin(placed: Sequence[Placed]) -> tuple[tuple[tuple[str, bool], ...], int] | None:
-    """The clause whose needles best pin down where matches start: a small offset, and few
-    needles that are not whole words (those need a search of the text to rule out)."""
-    usable = [
-        (sum(kind != TOKEN for kind, _, _, _ in clause), offset, len(clause), sorted(clause))
-        for clause, offset in placed
-        if offset is not None and offset <= MAX_PIN_OFFSET
-    ]
+def _pin(placed: Sequence[Placed]) -> tuple[frozenset[str], int] | None:
+    """The needle strings of the clause that best pins down where matches start (the smallest
+    offset, then the most selective), and its offset."""
+    usable = [(offset, _rank((clause, offset))) for clause, offset in placed if offset is not None]
+    usable = [u for u in usable if u[0] <= MAX_PIN_OFFSET]
     if not usable:
         return None
-    *_, clause = min(usable)
-    return tuple(sorted({(string, kind == TOKEN) for kind, string, _, _ in clause})), min(usable)[1]
+    offset, (_, needles, _) = min(usable)
+    return frozenset(string for _, string, _, _ in needles), offset
 
 
 class Hits:
     """What the prefilter found in one text: the items that may match it, and what it takes to
     tell where their needles first occur."""
 
-    __slots__ = ("_first", "_hit_words", "_placed", "candidates", "text", "words")
+    __slots__ = ("_first", "_hit_words", "_placed", "candidates", "present", "text")
 
     def __init__(
         self,
         candidates: set[int],
         text: str,
-        words: Set[str],
+        present: set[str],
         hit_words: list[tuple[str, tuple[int, ...]]],
         placed: list[tuple[int, tuple[int, ...]]],
     ) -> None:
         self.candidates = candidates
         self.text = text
-        self.words = words  # the text's distinct words
+        self.present = present  # needle strings that occur in the text (and maybe others)
         self._hit_words = hit_words  # (word, clause ids it satisfies)
         self._placed = placed  # (position of a substring, clause ids it satisfies)
         self._first: dict[int, int] | None = None
@@ -681,27 +703,34 @@ class Hits:
 
 
 class Alternation:
-    """A compiled `(?:p1)|(?:p2)|...` of parts, and the same alternation restricted to the parts
-    that may match a text. Leaving out a part that cannot match anywhere in the text changes no
-    match, so the restricted regex finds exactly what the full one does."""
+    """A compiled alternation `(?:p1)|(?:p2)|...` of parts, run only as far as it can match.
+
+    Its match at a position is the match there of the first part that matches there; a part
+    that cannot match anywhere in a text can be left out. So on a text the alternation is
+    emulated with the candidate parts alone: `regex.match` of each, in order, at each position
+    where one of them may start a match. When those positions are unknown, it runs as a regex
+    restricted to the candidate parts (compiled once per set of parts) from where the first
+    match may start. Parts with groups keep the full regex: alone, their group numbers (and
+    back-references) would differ.
+    """
 
     def __init__(self, parts: Sequence[str], items: Sequence[int], full: re.Pattern[str]) -> None:
         self._parts = tuple(parts)
         self._items = tuple(items)  # each part's item id in the prefilter that covers it
         self.full = full
-        # Group numbers shift in a restricted alternation: only restrict group-free parts.
         try:
-            self._restrictable = all(re.compile(p, full.flags).groups == 0 for p in parts)
+            compiled = tuple(re.compile(p, full.flags) for p in parts)
         except re.error:
-            self._restrictable = False
+            compiled = ()
+        self._separable = len(compiled) == len(parts) and all(c.groups == 0 for c in compiled)
+        self._compiled = compiled if self._separable else ()
         self._cache: dict[tuple[int, ...], re.Pattern[str]] = {}
 
-    def for_candidates(self, candidates: Container[int]) -> re.Pattern[str] | None:
-        """The regex to run on a text with these candidate items (None: nothing can match)."""
-        chosen = tuple(k for k, item in enumerate(self._items) if item in candidates)
-        if not chosen:
-            return None
-        if len(chosen) == len(self._parts) or not self._restrictable:
+    def _chosen(self, candidates: Container[int]) -> tuple[int, ...]:
+        return tuple(k for k, item in enumerate(self._items) if item in candidates)
+
+    def _restricted(self, chosen: tuple[int, ...]) -> re.Pattern[str]:
+        if len(chosen) == len(self._parts) or not self._separable:
             return self.full
         regex = self._cache.get(chosen)
         if regex is None:
@@ -711,54 +740,89 @@ class Alternation:
             self._cache[chosen] = regex
         return regex
 
-    def scan(self, hits: Hits, prefilter: Prefilter, skip: bool = True) -> Scan | None:
-        """How to find the alternation's matches in the text of `hits` (None: it has none).
-        `skip` False: scan from the start (for a search that stops at the first match).
-        `prefilter` covers the parts as `items` says."""
-        regex = self.for_candidates(hits.candidates)
-        if regex is None:
+    def any_match(self, hits: Hits) -> bool:
+        """Whether the alternation matches the text of `hits` anywhere: whether a part does."""
+        chosen = self._chosen(hits.candidates)
+        if not chosen:
+            return False
+        if self._separable:
+            return any(self._compiled[k].search(hits.text) is not None for k in chosen)
+        return self.full.search(hits.text) is not None
+
+    def matches(self, hits: Hits, prefilter: Prefilter) -> Iterator[re.Match[str]]:
+        """What `full.finditer(text)` yields on the text of `hits` (spans and matched text;
+        a match may come from the part alone). `prefilter` covers the parts as `items` says."""
+        chosen = self._chosen(hits.candidates)
+        if not chosen:
+            return iter(())
+        emulated = self._emulated(chosen, hits, prefilter)
+        if emulated is not None:
+            return emulated
+        start = min(prefilter.scan_start(self._items[k], hits) for k in chosen)
+        return self._restricted(chosen).finditer(hits.text, start)
+
+    def _emulated(
+        self, chosen: tuple[int, ...], hits: Hits, prefilter: Prefilter
+    ) -> Iterator[re.Match[str]] | None:
+        """The matches, from the candidate parts at the positions where they may start (None:
+        those positions are unknown, or the parts cannot run alone)."""
+        if not self._separable:
             return None
-        if not skip:
-            return Scan(regex, 0, None)
-        items = [item for item in self._items if item in hits.candidates]
-        return Scan(regex, min(prefilter.scan_start(i, hits) for i in items), _union(prefilter, items, hits))
+        positions = _union(prefilter, [self._items[k] for k in chosen], hits)
+        if positions is None:
+            return None
+        return _first_matches_at([self._compiled[k] for k in chosen], hits.text, positions)
+
+    def sub(self, hits: Hits, prefilter: Prefilter, repl: Callable[[re.Match[str]], str]) -> str:
+        """What `full.sub(repl, text)` returns on the text of `hits`."""
+        text = hits.text
+        chosen = self._chosen(hits.candidates)
+        if not chosen:
+            return text
+        emulated = self._emulated(chosen, hits, prefilter)
+        if emulated is None:
+            return self._restricted(chosen).sub(repl, text)
+        pieces: list[str] = []
+        end = 0
+        for match in emulated:  # none is empty, so sub replaces exactly these
+            pieces.append(text[end : match.start()])
+            pieces.append(repl(match))
+            end = match.end()
+        if not pieces:
+            return text
+        pieces.append(text[end:])
+        return "".join(pieces)
 
 
 def _union(prefilter: Prefilter, items: Sequence[int], hits: Hits) -> list[int] | None:
+    """Where a match of any of the items may start (None: unknown, or too many places)."""
     positions: set[int] = set()
     for item in items:
-        starts = prefilter.match_starts(item, hits)
+        starts = prefilter.match_starts(item, hits, any_length=True)
         if starts is None:
             return None
         positions.update(starts)
     return sorted(positions)
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """How to find a regex's matches in one text, all of them and in order: at each of
-    `positions` (when not None) with `regex.match`, skipping those inside an earlier match;
-    otherwise with `regex.finditer(text, start)`. No match starts anywhere else."""
-
-    regex: re.Pattern[str]
-    start: int
-    positions: list[int] | None
-
-    def matches(self, text: str) -> Iterator[re.Match[str]]:
-        if self.positions is None:
-            yield from self.regex.finditer(text, self.start)
-            return
-        match = self.regex.match
-        end = 0
-        for position in self.positions:
-            if position < end:
-                continue
-            found = match(text, position)
+def _first_matches_at(
+    regexes: Sequence[re.Pattern[str]], text: str, positions: list[int]
+) -> Iterator[re.Match[str]]:
+    """The matches that `finditer` of the alternation of `regexes` finds when no match starts
+    outside `positions` (sorted): at each position not inside an earlier match, the match of
+    the first regex that matches there."""
+    end = 0
+    for position in positions:
+        if position < end:
+            continue
+        for regex in regexes:
+            found = regex.match(text, position)
             if found is not None:
-                if found.end() == position:  # an empty match: finditer's rules would differ
-                    raise AssertionError("a pattern with literals matched the empty string")
+                if found.end() == position:  # finditer treats empty matches differently
+                    raise RuntimeError(f"{regex.pattern!r} matched the empty string despite its literals")
                 yield found
                 end = found.end()
+                break
 
 
 @dataclass(frozen=True, slots=True)
@@ -824,24 +888,34 @@ class LexiconIndex:
         """Ids of the patterns that may match `text` (`words`: its distinct words, if known)."""
         return self.prefilter.candidates(text, words)
 
-    def rule_scan(self, item: int, regex: re.Pattern[str], hits: Hits) -> Scan:
-        """How to find the candidate rule's matches in the text of `hits`."""
+    def rule_matches(self, item: int, regex: re.Pattern[str], hits: Hits) -> Iterator[re.Match[str]]:
+        """What `regex.finditer(text)` yields for the candidate rule `item` on the text of `hits`,
+        looked for only where matches may start."""
+        text = hits.text
+        if len(text) < MIN_SCAN_SKIP:
+            return regex.finditer(text)
         prefilter = self.prefilter
-        return Scan(regex, prefilter.scan_start(item, hits), prefilter.match_starts(item, hits))
+        positions = prefilter.match_starts(item, hits)
+        if positions is not None:
+            return _first_matches_at((regex,), text, positions)
+        return regex.finditer(text, prefilter.scan_start(item, hits))
 
-    def cue(self, name: str, hits: Hits, skip: bool = True) -> Scan | None:
-        """How to find the cue's matches in the text of `hits` (None: the cue cannot occur, or
-        no pack defines it; `skip` False: scan from the start)."""
+    def cue_matches(self, name: str, hits: Hits) -> Iterator[re.Match[str]]:
+        """The matches of the cue's regex in the text of `hits` (none if no pack defines it)."""
         alternation = self.cues.get(name)
-        return None if alternation is None else alternation.scan(hits, self.prefilter, skip)
+        return iter(()) if alternation is None else alternation.matches(hits, self.prefilter)
 
-    def mask(self, text: str, candidates: set[int], blank: Callable[[re.Match[str]], str]) -> str:
-        """`text` with `blank` applied to every hard-negative match; `candidates` are those of
-        `text`. Runs only the negatives that may match, and nothing when none can."""
+    def cue_present(self, name: str, hits: Hits) -> bool:
+        """Whether the cue's regex matches the text of `hits` anywhere."""
+        alternation = self.cues.get(name)
+        return alternation is not None and alternation.any_match(hits)
+
+    def mask(self, hits: Hits, blank: Callable[[re.Match[str]], str]) -> str:
+        """The text of `hits` with `blank` applied to every hard-negative match, as
+        `negatives.sub(blank, text)` would return it."""
         if self.negatives is None:
-            return text
-        regex = self.negatives.for_candidates(candidates)
-        return text if regex is None else regex.sub(blank, text)
+            return hits.text
+        return self.negatives.sub(hits, self.prefilter, blank)
 
 
 def _with_flags(parts: Sequence[str], flags: int) -> list[str | re.Pattern[str]]:

@@ -165,7 +165,7 @@ class OfflineScorer:
         if hits is None:
             hits = index.hits(text)
         candidates = hits.candidates
-        cues = _CueSpans(index, hits, text)
+        cues = _CueSpans(index, hits)
         evidence: dict[str, dict[str, float]] = {c: {} for c in CATEGORIES_WITH_PROFANITY}
         matched: list[str] = []
         sexual_spans: list[tuple[int, int]] = []
@@ -183,7 +183,7 @@ class OfflineScorer:
                 limit = 1 if rule.damp else MAX_HITS_PER_RULE
                 found_words: set[str] = set()
                 # The same matches as rule.regex.finditer(text), looked for only where they may be.
-                for match in index.rule_scan(i, rule.regex, hits).matches(text):
+                for match in index.rule_matches(i, rule.regex, hits):
                     start, end = match.span()
                     said = match.group(0).strip()
                     if said in found_words:
@@ -306,7 +306,7 @@ def _prepare(lexicon: Lexicon, text: str) -> tuple[str, Hits | None]:
         return _mask(lexicon, normalize(text)), None
     normalized, words = normalize_with_words(text)
     hits = index.hits(normalized, words)
-    masked = index.mask(normalized, hits.candidates, _blank)
+    masked = index.mask(hits, _blank)
     if masked != normalized:
         hits = index.hits(masked)
     return masked, hits
@@ -318,7 +318,7 @@ def _mask(lexicon: Lexicon, text: str) -> str:
         return text
     if lexicon.index is None:
         return _mask_reference(lexicon, text)
-    return lexicon.index.mask(text, lexicon.index.candidates(text), _blank)
+    return lexicon.index.mask(lexicon.index.hits(text), _blank)
 
 
 def _mask_reference(lexicon: Lexicon, text: str) -> str:
@@ -333,37 +333,33 @@ def _blank(match: re.Match[str]) -> str:
 
 
 class _CueSpans:
-    """The cues of one text, found lazily: a cue's regex runs only for cues that the prefilter
-    says may occur (the others have no spans), from where its first match may start, and only
-    as far into the text as a question needs. Answers equal those on the reference's spans."""
+    """The cues of one text, found lazily: only cues that the prefilter says may occur (the
+    others have no spans), each only as far into the text as a question needs, and looked for
+    only where matches may start. Answers equal those on the reference's spans."""
 
-    __slots__ = ("_cues", "_hits", "_index", "_text")
+    __slots__ = ("_cues", "_hits", "_index", "_present")
 
-    def __init__(self, index: LexiconIndex, hits: Hits, text: str) -> None:
+    def __init__(self, index: LexiconIndex, hits: Hits) -> None:
         self._index = index
         self._hits = hits
-        self._text = text
-        self._cues: dict[str, _Spans | None] = {}
-
-    def _cue(self, name: str, skip: bool) -> _Spans | None:
-        """The cue's spans (None: it has none). `skip`: start the scan where the first match
-        may start (worth it for a scan over the whole text, not for finding one match)."""
-        if name in self._cues:
-            return self._cues[name]
-        scan = self._index.cue(name, self._hits, skip)
-        spans = _Spans(scan.matches(self._text)) if scan is not None else None
-        self._cues[name] = spans
-        return spans
+        self._cues: dict[str, _Spans] = {}
+        self._present: dict[str, bool] = {}
 
     def near(self, name: str, start: int, end: int, window: int) -> bool:
         """`_near(spans of the cue, start, end, window)`."""
-        spans = self._cue(name, skip=True)
-        return spans is not None and spans.near(start, end, window)
+        spans = self._cues.get(name)
+        if spans is None:
+            spans = self._cues[name] = _Spans(self._index.cue_matches(name, self._hits))
+        return spans.near(start, end, window)
 
     def present(self, name: str) -> bool:
         """Whether the cue has any span."""
-        spans = self._cue(name, skip=False)
-        return spans is not None and spans.present()
+        present = self._present.get(name)
+        if present is None:
+            spans = self._cues.get(name)
+            present = spans.present() if spans is not None else self._index.cue_present(name, self._hits)
+            self._present[name] = present
+        return present
 
 
 class _Spans:
