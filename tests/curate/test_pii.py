@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -14,14 +15,15 @@ import pytest
 
 from wildchat.curate.pii import (
     ConversationDetections,
+    DeferredNer,
     DetectedEntity,
     PiiStage,
-    WildChat1MPolicy,
     mask,
     masking_stage,
     replacement_for,
 )
 from wildchat.curate.pii.analysis import MAX_CHUNK_CHARS
+from wildchat.curate.pii.stage import _fold as fold_case
 from wildchat.curate.pii.synthetic import chat_messages, evaluation_examples
 from wildchat.curate.pii.synthetic.conversations import conversation
 from wildchat.curate.stage import StageStats
@@ -334,15 +336,138 @@ def test_ner_only_components_give_the_full_pipeline_entities(w1m: PiiStage) -> N
     assert trimmed == full
 
 
-def test_cued_person_counting_only_runs_ner_where_a_cue_is(w1m: PiiStage) -> None:
-    cued = PiiStage(policy=WildChat1MPolicy(person_counts="cued"))
-    cued._detector, cued._replacer = None, None
-    texts = ["Please forward the report to John Smith.", "My name is John Smith."]
-    batch = [conversation([t]) for t in texts]
-    cued.setup()
-    found = cued.detect(batch)
-    assert [len(d.messages[0].entities) for d in found] == [0, 1]
-    assert [len(d.messages[0].entities) for d in w1m.detect(batch)] == [1, 1]
+# -- deferred NER: run only where a name could be replaced, count the rest exactly -----------------
+
+
+def _gate_probe_texts(seed: int = 5) -> list[str]:
+    """Cues, spacing, case and names combined, so that the gate's edges are exercised."""
+    rng = random.Random(seed)
+    cues = [
+        "my name is ",
+        "I am ",
+        "I'm ",
+        "this is ",
+        "Dear ",
+        "hello ",
+        "Hi ",
+        "HI ",
+        "thanks ",
+        "Thanks, ",
+        "Best regards,\n",
+        "Sincerely,\n\n",
+        "Cheers, ",
+        "yours ",
+        "Take care, ",
+        "ok ",
+    ]
+    fillers = ["", " ", "  ", "\n", "Mr ", "dear friend ", "and welcome back ", "— ", "(", '"', "x" * 15]
+    names = [
+        "John Smith",
+        "Ana María López",
+        "Émile Zola",
+        "Oliver Bennett",
+        "Zhang Wei",
+        "Priya Raman",
+        "O'Neil Parker",
+        "Ngozi Okafor",
+        "Mary-Jane Watson",
+        "İlker Başbuğ",
+    ]
+    texts = []
+    for _ in range(300):
+        parts = [rng.choice(["", "Hello there. ", "Quick question: ", "The report is due. "])]
+        parts += [rng.choice(cues), rng.choice(fillers), rng.choice(names)]
+        parts.append(rng.choice(["", ".", ", how are you?", " here, from Leeds."]))
+        texts.append("".join(parts))
+    return texts
+
+
+def test_ner_gate_never_hides_a_replaceable_name(w1m: PiiStage) -> None:
+    """Where the gate says no, NER over the whole text finds no name the rules would replace."""
+    policy = w1m.policy
+    texts = _gate_probe_texts() + [e.text for e in evaluation_examples() if e.language == "English"]
+    texts += [t for t, language in chat_messages(400, seed=11) if language == "English"]
+    detector = w1m._detector
+    assert detector is not None
+    found = detector.detect_texts([(t, "English") for t in texts], fast=False)
+    gated_out = replaceable = 0
+    for text, entities in zip(texts, found, strict=True):
+        names = [e for e in entities if e.type == "PERSON" and policy.could_replace(e, text, "English")]
+        replaceable += bool(names)
+        if not policy.ner_gate(text, "English"):
+            gated_out += 1
+            assert not names, (text, names)
+    assert replaceable > 100 and gated_out > 300  # both sides of the gate are exercised
+
+
+def test_ner_gate_reads_cues_as_the_rules_do(w1m: PiiStage) -> None:
+    gate = w1m.policy.ner_gate
+    assert gate("My name is John Smith", "English")
+    assert gate("HELLO JOHN SMITH", "English")
+    assert gate("best regards,\n\nJohn Smith", "English")
+    assert not gate("My name is John Smith", "French")  # names are replaced in English only
+    assert not gate("meow, my name is John Smith", "English")  # role-play prompts are exempt
+    assert not gate("this is a test of the system", "English")  # no name can start after the cue
+    assert not gate("Please forward the report to John Smith.", "English")  # no cue at all
+    # A nearby cue must lie within the 20 characters before the name.
+    assert gate("thanks " + "x" * 12 + " John Smith", "English")
+    assert not gate("thanks " + "x" * 13 + " john smith", "English")
+
+
+def _run_deferred(stage: PiiStage, corpus: list[Conversation]) -> tuple[list[Conversation], Counter[str]]:
+    """The build's protocol: detect with deferred NER, count needed names, then apply."""
+    batches = [corpus[i : i + 5] for i in range(0, len(corpus), 5)]
+    detections = [stage.detect(b, defer_ner=True) for b in batches]
+    counts = stage.doc_freq([d for batch_detections in detections for d in batch_detections])
+    out: list[Conversation] = []
+    for batch, batch_detections in zip(batches, detections, strict=True):
+        out.extend(stage.apply(batch, batch_detections, counts, StageStats()))
+    return out, counts
+
+
+@pytest.mark.parametrize(("uncued", "replaced"), [(48, True), (49, False)])
+def test_deferred_mentions_still_count_towards_the_limit(w1m: PiiStage, uncued: int, replaced: bool) -> None:
+    corpus = [conversation(["My name is Oliver Bennett, please fix my CV."], key="cued")]
+    corpus += [
+        conversation([f"Ask Oliver Bennett about invoice {i}.", "Sure."], key=str(i)) for i in range(uncued)
+    ]
+    out, counts = _run_deferred(w1m, corpus)
+    assert counts["PERSON:oliver bennett"] == uncued + 1
+    assert (PERSON in out[0].conversation[0].content) == replaced
+
+
+def test_deferred_ner_redacts_exactly_as_full_ner(w1m: PiiStage) -> None:
+    def corpus() -> list[Conversation]:
+        convs = _fast_equals_slow_inputs()
+        convs += [conversation([t]) for t in _gate_probe_texts(seed=9)[:120]]
+        convs += [
+            conversation([f"Forward it to {n}."]) for n in ("Zhang Wei", "John Smith") for _ in range(3)
+        ]
+        return convs
+
+    full, _ = run_corpus(w1m, corpus())
+    deferred, deferred_counts = _run_deferred(w1m, corpus())
+    assert [[m.content for m in c.conversation] for c in deferred] == [
+        [m.content for m in c.conversation] for c in full
+    ]
+    assert sum(PERSON in m.content for c in full for m in c.conversation) > 20
+    # Every count a decision can read is exact: those of names some message could replace.
+    full_counts: Counter[str] = Counter()
+    candidates: set[str] = set()
+    for found in w1m.detect(corpus(), defer_ner=False):
+        full_counts.update(w1m.span_keys(found))
+    for found in w1m.detect(corpus(), defer_ner=True):
+        candidates.update(found.deferred.candidates)
+    assert len(candidates) > 20
+    assert {k: deferred_counts[k] for k in candidates} == {k: full_counts[k] for k in candidates}
+
+
+def test_name_matching_folds_the_final_sigma(w1m: PiiStage) -> None:
+    key = "PERSON:" + "ΣΟΦΟΣ".lower()  # lowered alone, the last sigma is final: ς
+    assert key.partition(":")[2] not in "ΑΣΚ ΣΟΦΟΣΑ".lower()  # in place it is not: σ
+    matcher = w1m._matcher_for(frozenset({key}))
+    assert any(True for _ in matcher.iter(fold_case("ΑΣΚ ΣΟΦΟΣΑ")))
+    assert w1m.count_deferred([DeferredNer(texts=[("English", "nothing here")])], {key}) == [set()]
 
 
 # -- text-level API -----------------------------------------------------------------------------

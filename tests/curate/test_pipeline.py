@@ -117,14 +117,14 @@ def test_corrupt_rows_are_skipped_and_counted(
     assert report.counts["exported_full"] > 0
 
 
-def _extra_turn(store: Store) -> Turn:
+def _extra_turn(store: Store, prompt: str = "What is the capital of Portugal?", days: float = 1) -> Turn:
     participant, _key = store.create_participant("v1")
     return Turn(
         id=new_turn_id(),
-        received_at=datetime.now(UTC) + timedelta(days=1),
-        completed_at=datetime.now(UTC) + timedelta(days=1, seconds=2),
+        received_at=datetime.now(UTC) + timedelta(days=days),
+        completed_at=datetime.now(UTC) + timedelta(days=days, seconds=2),
         model="gpt-test",
-        messages=[Message("user", "What is the capital of Portugal?")],
+        messages=[Message("user", prompt)],
         params={"stream": True},
         channel=Channel.API,
         participant_id=participant.id,
@@ -149,6 +149,36 @@ def test_incremental_build_reuses_finished_work(
     assert report.counts["conversations_processed"] == 1
     assert report.counts["conversations_reused"] == len(truth.expected)
     assert report.counts["exported_full"] == len(truth.expected) + 1
+
+
+@pytest.mark.parametrize(("earlier_mentions", "replaced"), [(48, True), (49, False)])
+def test_names_are_counted_in_earlier_builds_deferred_messages(
+    tmp_path: Path, earlier_mentions: int, replaced: bool
+) -> None:
+    """A name cued only in a later build is counted in the mentions an earlier build never NER'd."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    migrate(engine)
+    store = Store(engine)
+    for i in range(earlier_mentions):
+        store.append_turn(_extra_turn(store, f"Please ask Oliver Bennett about invoice {i}.", days=i / 1000))
+    out = tmp_path / "release"
+    first = build(store, options(out, workers=2))
+    assert first.counts["pii.deferred_messages"] >= earlier_mentions
+    assert first.counts["pii.names_to_count"] == 0  # nothing could be replaced yet: no NER at all
+    store.append_turn(_extra_turn(store, "My name is Oliver Bennett and I need a cover letter.", days=2))
+    second = build(store, options(out, workers=2))
+    assert second.counts["conversations_processed"] == 1
+    assert second.counts["pii.names_to_count"] == 1
+    released = [c.conversation[0].content for c in read_conversations(out / "full")]
+    cued = [text for text in released if "cover letter" in text]
+    assert cued == [
+        "My name is <PRESIDIO_ANONYMIZED_PERSON> and I need a cover letter."
+        if replaced
+        else "My name is Oliver Bennett and I need a cover letter."
+    ]
+    third = build(store, options(out))  # nothing new: the earlier search is reused
+    assert third.counts.get("pii.deferred_names_found", 0) == 0
+    engine.dispose()
 
 
 def test_since_limits_the_turns_read(synthetic: tuple[Store, GroundTruth, str], tmp_path: Path) -> None:

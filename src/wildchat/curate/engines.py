@@ -18,9 +18,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from wildchat.curate.stage import StageStats
-from wildchat.curate.workdir import ShardData, WorkDir, read_shard, write_atomic
+from wildchat.curate.workdir import (
+    CountedNames,
+    ShardData,
+    WorkDir,
+    dump_atomic,
+    load,
+    read_shard,
+    write_atomic,
+)
 
-Phase = Literal["detect", "finish"]
+Phase = Literal["detect", "count", "finish"]
 EngineName = Literal["local", "ray"]
 # (shard, counts) for each finished shard; counts include SHARD_SIZE_KEY for the progress bar
 SHARD_SIZE_KEY = "_conversations_in_shard"
@@ -28,7 +36,12 @@ Result = tuple[str, dict[str, int]]
 
 
 class ShardProcessor:
-    """The per-shard work of the two phases, around the corpus-wide PII counts."""
+    """The per-shard work of the phases, around the corpus-wide PII counts.
+
+    detect: language + PII detection (NER deferred where it cannot change a redaction)
+    count:  names that need exact counts, looked for in the deferred messages (any shard)
+    finish: PII replacement + toxicity
+    """
 
     def __init__(self, workdir: Path, language: Any, pii: Any, toxicity: Any) -> None:
         self.workdir = workdir
@@ -36,10 +49,12 @@ class ShardProcessor:
         self.pii = pii
         self.toxicity = toxicity
         self._doc_freq: dict[str, int] | None = None
+        self._needed: frozenset[str] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_doc_freq"] = None  # large; each worker reads it from the work folder
+        state["_needed"] = None
         return state
 
     def setup(self) -> None:
@@ -49,11 +64,18 @@ class ShardProcessor:
     def doc_freq_path(self) -> Path:
         return self.workdir / "doc_freq.pkl"
 
+    def needed_path(self) -> Path:
+        return self.workdir / "needed_names.pkl"
+
     def _load_doc_freq(self) -> dict[str, int]:
         if self._doc_freq is None:
-            with open(self.doc_freq_path(), "rb") as handle:
-                self._doc_freq = pickle.load(handle)
+            self._doc_freq = load(self.doc_freq_path())
         return self._doc_freq
+
+    def _load_needed(self) -> frozenset[str]:
+        if self._needed is None:
+            self._needed = load(self.needed_path())
+        return self._needed
 
     def __call__(self, phase: Phase, shard: str) -> Result:
         work = WorkDir(self.workdir)
@@ -61,10 +83,16 @@ class ShardProcessor:
         if phase == "detect":
             data = read_shard(work.path("pending", shard))
             self._timed("language", stats, lambda: self.language(data.conversations, stats))
-            data.detections = self._timed("pii_detect", stats, lambda: self.pii.detect(data.conversations))
+            data.detections = self._timed(
+                "pii_detect", stats, lambda: self.pii.detect(data.conversations, defer_ner=True)
+            )
             data.span_keys = [sorted(self.pii.span_keys(d)) for d in data.detections]
+            data.deferred = [d.deferred for d in data.detections]
             write_atomic(work.path("detected", shard), data)
             work.path("pending", shard).unlink(missing_ok=True)
+        elif phase == "count":
+            data = read_shard(work.locate(shard))
+            self._timed("pii_count", stats, lambda: self._count(work, shard, data, stats))
         else:
             data = read_shard(work.path("detected", shard))
             doc_freq = self._load_doc_freq()
@@ -74,10 +102,31 @@ class ShardProcessor:
                 lambda: self.pii.apply(data.conversations, data.detections, doc_freq, stats),
             )
             self._timed("toxicity", stats, lambda: self.toxicity(data.conversations, stats))
-            write_atomic(work.path("done", shard), ShardData(data.conversations, [], data.span_keys))
+            write_atomic(
+                work.path("done", shard), ShardData(data.conversations, [], data.span_keys, data.deferred)
+            )
             work.path("detected", shard).unlink(missing_ok=True)
         stats.add(SHARD_SIZE_KEY, len(data.conversations))
         return shard, dict(stats.counts)
+
+    def _count(self, work: WorkDir, shard: str, data: ShardData, stats: StageStats) -> None:
+        """Look for the needed names this shard was not yet searched for (earlier builds did the rest)."""
+        path = work.path("counted", shard)
+        policy = self.pii.policy.name
+        counted = load(path) if path.exists() else CountedNames(policy)
+        if counted.policy != policy:
+            counted = CountedNames(policy)
+        todo = self._load_needed() - counted.checked
+        if not todo:
+            return
+        found = dict(counted.found)
+        extra = self.pii.count_deferred(data.deferred, todo)
+        for key, spans, names in zip(data.keys(), data.span_keys, extra, strict=True):
+            names.difference_update(spans)  # already counted for this conversation
+            if names:
+                found[key] = found.get(key, frozenset()) | names
+        stats.add("pii.deferred_names_found", sum(len(n) for n in extra))
+        dump_atomic(path, CountedNames(policy, counted.checked | todo, found))
 
     @staticmethod
     def _timed(name: str, stats: StageStats, work: Callable[[], Any]) -> Any:

@@ -1,7 +1,7 @@
 """`wildchat build`: the turn log in, a WildChat-1M-format dataset out.
 
-    read turns → link → assemble → [language → PII detect] → corpus PII counts → [PII apply →
-    toxicity] → export
+    read turns → link → assemble → [language → PII detect] → corpus PII counts → [names in
+    deferred messages] → [PII apply → toxicity] → export
 
 The bracketed phases run per shard on an engine (local processes or Ray); everything else is
 fast and runs here. Work is kept in `<out>/.work` (see workdir.py): a build that dies is resumed
@@ -32,7 +32,16 @@ from wildchat.curate.engines import (
     ShardProcessor,
     open_engine,
 )
-from wildchat.curate.workdir import ShardData, WorkDir, conversation_key, shard_id, write_atomic
+from wildchat.curate.workdir import (
+    CountedNames,
+    ShardData,
+    WorkDir,
+    conversation_key,
+    dump_atomic,
+    load,
+    shard_id,
+    write_atomic,
+)
 from wildchat.records import Conversation
 from wildchat.store import Store
 
@@ -146,9 +155,11 @@ def run_with_progress(
     report: BuildReport,
 ) -> None:
     work = WorkDir(engine.processor.workdir)
-    source = "pending" if phase == "detect" else "detected"
-    total = sum(len(work.shard_keys(source, shard)) for shard in shards)
-    label = "language+PII" if phase == "detect" else "PII+toxicity"
+    if phase == "detect":
+        total = sum(len(work.shard_keys("pending", shard)) for shard in shards)
+    else:
+        total = sum(len(work.locate(shard).with_suffix(".keys").read_text().split()) for shard in shards)
+    label = {"detect": "language+PII", "count": "PII names", "finish": "PII+toxicity"}[phase]
     started = time.perf_counter()
     with _progress(options.progress) as progress:
         task = progress.add_task(label, total=total, rate="-")
@@ -164,15 +175,59 @@ def run_with_progress(
             progress.update(task, rate=f"{done / max(time.perf_counter() - started, 1e-9):,.0f}")
 
 
-def corpus_doc_freq(work: WorkDir, current: set[str]) -> Counter[str]:
+@dataclass(slots=True)
+class CorpusSpans:
+    """Pass 1's PII findings over the current conversations, read from the work folder."""
+
+    doc_freq: Counter[str] = field(default_factory=Counter)
+    candidates: set[str] = field(default_factory=set)  # names some conversation could replace
+    deferred_messages: int = 0  # messages whose NER was deferred
+    shards: list[str] = field(default_factory=list)
+
+
+def corpus_spans(work: WorkDir, current: set[str]) -> CorpusSpans:
     """How many current conversations contain each PII span (the paper's document frequency)."""
-    counts: Counter[str] = Counter()
+    spans = CorpusSpans()
     for phase in ("detected", "done"):
-        for _shard, data in work.iter_shards(phase):
-            for key, spans in zip(data.keys(), data.span_keys, strict=True):
+        for shard, data in work.iter_shards(phase):
+            spans.shards.append(shard)
+            for key, keys, later in zip(data.keys(), data.span_keys, data.deferred, strict=True):
                 if key in current:
-                    counts.update(set(spans))
-    return counts
+                    spans.doc_freq.update(set(keys))
+                    spans.candidates.update(later.candidates)
+                    spans.deferred_messages += len(later.texts)
+    return spans
+
+
+def add_deferred_names(
+    work: WorkDir, current: set[str], needed: frozenset[str], counts: Counter[str]
+) -> None:
+    """Add what the count phase found (conversations already counting a name were skipped there)."""
+    for path in sorted((work.root / "counted").glob("*.pkl")):
+        counted: CountedNames = load(path)
+        for key, names in counted.found.items():
+            if key in current:
+                counts.update(names & needed)
+
+
+def count_names(
+    options: BuildOptions,
+    engine: LocalEngine | RayEngine,
+    work: WorkDir,
+    current: set[str],
+    report: BuildReport,
+) -> Counter[str]:
+    """Exact corpus counts for every span a rule could replace, even where NER was deferred."""
+    spans = corpus_spans(work, current)
+    pii = engine.processor.pii
+    needed = pii.countable(spans.candidates, spans.doc_freq) if spans.deferred_messages else frozenset()
+    report.counts["pii.names_to_count"] = len(needed)
+    report.counts["pii.deferred_messages"] = spans.deferred_messages
+    if needed:
+        dump_atomic(engine.processor.needed_path(), needed)
+        run_with_progress(options, engine, "count", spans.shards, report)
+        add_deferred_names(work, current, needed, spans.doc_freq)
+    return spans.doc_freq
 
 
 def write_doc_freq(path: Path, counts: Counter[str]) -> None:
@@ -210,7 +265,7 @@ def build(store: Store, options: BuildOptions) -> BuildReport:
             shards = plan_shards(work, todo, options.shard_size, options.workers)
             run_with_progress(options, engine, "detect", shards, report)
         with _Timer(report, "pii_doc_freq"):
-            write_doc_freq(processor.doc_freq_path(), corpus_doc_freq(work, current))
+            write_doc_freq(processor.doc_freq_path(), count_names(options, engine, work, current, report))
         with _Timer(report, "pii_apply+toxicity"):
             run_with_progress(options, engine, "finish", work.shards("detected"), report)
     finally:

@@ -4,6 +4,7 @@ Layout under `<out>/.work/`:
   pending/<shard>.pkl   conversations waiting for a phase (written before the phase starts)
   detected/<shard>.pkl  after language + PII detection (the corpus-wide PII counts need them all)
   done/<shard>.pkl      fully tagged conversations, each with its PII span keys
+  counted/<shard>.pkl   names found where NER was deferred (`CountedNames`), for the counts
 Files appear atomically (temp name, then rename), so a file that exists is complete. A
 conversation is known by the hash of its turn ids: extended by a later turn, it is new work.
 Pickle is used because these files never leave the build folder and hold our own dataclasses.
@@ -38,31 +39,51 @@ class ShardData:
     conversations: list[Conversation]
     detections: list[Any] = field(default_factory=list)  # the PII stage's per-conversation findings
     span_keys: list[list[str]] = field(default_factory=list)  # lower-cased PII spans per conversation
+    deferred: list[Any] = field(default_factory=list)  # the PII stage's DeferredNer per conversation
 
     def keys(self) -> list[str]:
         return [conversation_key(c) for c in self.conversations]
+
+
+@dataclass(slots=True)
+class CountedNames:
+    """What `count_deferred` found in one shard: the names it looked for, and where it found them."""
+
+    policy: str
+    checked: frozenset[str] = frozenset()
+    found: dict[str, frozenset[str]] = field(default_factory=dict)  # conversation key -> span keys
+
+
+def dump_atomic(path: Path, value: Any) -> None:
+    """Pickle to a temporary name, then rename: a file that exists is complete."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(temporary, "wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def load(path: Path) -> Any:
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
 
 
 def write_atomic(path: Path, data: ShardData) -> None:
     """Write the shard and, first, its list of conversation keys (read without unpickling)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.with_suffix(".keys").write_text("\n".join(data.keys()))
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        pickle.dump(data, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    dump_atomic(path, data)
 
 
 def read_shard(path: Path) -> ShardData:
-    with open(path, "rb") as handle:
-        data: ShardData = pickle.load(handle)
+    data: ShardData = load(path)
     return data
 
 
 class WorkDir:
-    PHASES = ("pending", "detected", "done")
+    PHASES = ("pending", "detected", "done", "counted")
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -87,6 +108,11 @@ class WorkDir:
         for shard in self.shards(phase):
             keys.update(self.shard_keys(phase, shard))
         return keys
+
+    def locate(self, shard: str) -> Path:
+        """A detected or finished shard's file (a shard moves from detected/ to done/)."""
+        detected = self.path("detected", shard)
+        return detected if detected.exists() else self.path("done", shard)
 
     def clear_pending(self) -> None:
         for path in (self.root / "pending").glob("*"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from wildchat.curate.pii.analysis import DEFAULT_LANGUAGES, Detector
 from wildchat.curate.pii.entities import (
     ConversationDetections,
+    DeferredNer,
     DetectedEntity,
     MessageDetections,
     RedactionResult,
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_LANGUAGES",
     "POLICY_NAMES",
     "ConversationDetections",
+    "DeferredNer",
     "DetectedEntity",
     "Detector",
     "MessageDetections",

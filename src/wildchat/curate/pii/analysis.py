@@ -6,6 +6,10 @@ policy's recognisers. For a batch it (1) asks the policy which entities each tex
 that need it, with only the components NER depends on, (3) hands each text and its
 precomputed NLP artifacts to `AnalyzerEngine.analyze`, restricted to those entities.
 
+With `defer_ner`, NER is also skipped where the policy's `ner_gate` says no NER span could be
+replaced; such texts are reported as deferred, so that a corpus build can still count the
+names it needs there (`PiiStage.count_deferred`).
+
 `fast=False` is the reference path used by tests: every recogniser, every text, one spaCy
 call per text. Both paths use the same pipeline components, so they must agree exactly.
 """
@@ -215,8 +219,15 @@ class Detector:
         self, items: Sequence[tuple[str, str | None]], fast: bool = True
     ) -> list[list[DetectedEntity]]:
         """Entities per `(text, language)` item; language is a stored name ("English") or code."""
+        found, _deferred = self.detect_batch(items, fast=fast)
+        return found
+
+    def detect_batch(
+        self, items: Sequence[tuple[str, str | None]], fast: bool = True, defer_ner: bool = False
+    ) -> tuple[list[list[DetectedEntity]], list[bool]]:
+        """Entities per item, and per item whether its NER was deferred (only with `defer_ner`)."""
         self.load()
-        units = self._plan(items, fast)
+        units, deferred = self._plan(items, fast, defer_ner and fast)
         docs = self._run_spacy(units, fast)
         found: list[list[DetectedEntity]] = [[] for _ in items]
         for unit, doc in zip(units, docs, strict=True):
@@ -228,19 +239,27 @@ class Detector:
                     found[unit.index].append(entity)
         for entities in found:
             entities.sort(key=lambda e: (e.start, e.end, e.type))
-        return found
+        return found, deferred
 
-    def _plan(self, items: Sequence[tuple[str, str | None]], fast: bool) -> list[_Unit]:
+    def _plan(
+        self, items: Sequence[tuple[str, str | None]], fast: bool, defer_ner: bool
+    ) -> tuple[list[_Unit], list[bool]]:
         units: list[_Unit] = []
+        deferred: list[bool] = []
+        wants_ner = bool(self.policy.ner_entities)
         for index, (text, language) in enumerate(items):
             name = language_name(language)
             code = language_code(language)
             ner_language = code if code in self.languages else None
             registry_language = ner_language or "en"
+            run_ner = wants_ner and ner_language is not None and bool(text.strip())
+            # The gate looks at the whole text: a cue may sit in the chunk before a name.
+            skip = run_ner and defer_ner and not self.policy.ner_gate(text, name)
+            deferred.append(skip)
             for offset, chunk in _chunks(text):
-                plan = self.policy.plan(chunk, name, ner_language is not None, fast)
+                plan = self.policy.plan(chunk, name, run_ner and not skip, fast)
                 units.append(_Unit(index, offset, chunk, name, registry_language, ner_language, plan))
-        return units
+        return units, deferred
 
     def _run_spacy(self, units: list[_Unit], fast: bool) -> list[Doc | None]:
         """A Doc per unit: NER'd where the plan says so, tokenised only (for context words) else."""

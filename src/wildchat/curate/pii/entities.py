@@ -67,12 +67,36 @@ class MessageDetections:
 
 
 @dataclass(slots=True)
+class DeferredNer:
+    """What counting names still needs from one conversation whose NER was partly skipped.
+
+    `candidates`: span keys of NER entities this conversation would replace if they were rare.
+    `texts`: `(language, text)` as detected, for each message whose NER was deferred (the text
+    is kept because redaction may change the message before a later build counts in it).
+    """
+
+    candidates: list[str] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"candidates": list(self.candidates), "texts": [list(t) for t in self.texts]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DeferredNer:
+        return cls(
+            candidates=[str(k) for k in data.get("candidates", [])],
+            texts=[(str(language), str(text)) for language, text in data.get("texts", [])],
+        )
+
+
+@dataclass(slots=True)
 class ConversationDetections:
     """One entry per message of the conversation, in order."""
 
     conversation_hash: str
     policy: str
     messages: list[MessageDetections] = field(default_factory=list)
+    deferred: DeferredNer = field(default_factory=DeferredNer)
 
     @property
     def entity_count(self) -> int:
@@ -83,6 +107,7 @@ class ConversationDetections:
             "conversation_hash": self.conversation_hash,
             "policy": self.policy,
             "messages": [m.to_dict() for m in self.messages],
+            "deferred": self.deferred.to_dict(),
         }
 
     @classmethod
@@ -91,6 +116,7 @@ class ConversationDetections:
             conversation_hash=str(data["conversation_hash"]),
             policy=str(data["policy"]),
             messages=[MessageDetections.from_dict(m) for m in data.get("messages", [])],
+            deferred=DeferredNer.from_dict(data.get("deferred", {})),
         )
 
 

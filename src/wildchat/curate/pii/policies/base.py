@@ -54,15 +54,28 @@ class Policy(ABC):
         """Necessary conditions per pattern entity (absent = always run)."""
         return {}
 
-    def wants_ner(self, text: str, language: str) -> bool:
-        """Fast-path gate for NER on a message whose language has a pipeline."""
+    def ner_gate(self, text: str, language: str) -> bool:
+        """False only if no NER span in this message could pass `could_replace`.
+
+        A corpus build then defers NER on the message: its spans matter only for document
+        frequencies, and only the spans of replaceable names do (see `PiiStage.count_deferred`).
+        The answer must be a necessary condition of the rules, never a guess.
+        """
         return True
 
-    def plan(self, text: str, language: str, has_ner: bool, fast: bool) -> Plan:
+    def frequent_limit(self, entity_type: str) -> int | None:
+        """Document frequency from which a span of this type is never replaced (None: no limit)."""
+        return None
+
+    def could_replace(self, entity: DetectedEntity, text: str, language: str) -> bool:
+        """Whether the rules would replace this span if it were rare enough."""
+        return self.rejection(entity, text, language, {}) is None
+
+    def plan(self, text: str, language: str, run_ner: bool, fast: bool) -> Plan:
         """`fast=False` is the reference path: every recogniser on every message."""
         if not text.strip():
             return Plan((), False)
-        run_ner = has_ner and bool(self.ner_entities) and (not fast or self.wants_ner(text, language))
+        run_ner = run_ner and bool(self.ner_entities)
         entities = set(self.ner_entities) if run_ner else set()
         if fast:
             lowered = text.lower()

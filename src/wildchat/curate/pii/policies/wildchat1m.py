@@ -4,16 +4,17 @@ Only five entity types are ever replaced; every other type Presidio reports is l
 text. A span is replaced only if it is rare across the corpus (document frequency below 50
 conversations for names, 10 for the rest) and passes its type's shape and context rules.
 Document frequency counts every detection of the type (cued or not), keyed by the stripped,
-lower-cased span — so NER runs on every message that has a pipeline, not only on messages
-with a name cue (see `person_counts`).
+lower-cased span. A build still runs NER only where a name could be replaced (`ner_gate`), and
+counts the other mentions of those names afterwards (`PiiStage.count_deferred`).
 """
 
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Mapping
-from typing import Literal
 
+import regex
 from presidio_analyzer import EntityRecognizer
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -59,6 +60,16 @@ _NEARBY_CUES = (
     "hi ",
 )
 _NAME_PUNCTUATION = frozenset(string.punctuation + "’，") - {".", "-"}
+_CUE_WINDOW = 20  # characters before a name in which a cue must appear
+
+# `ner_gate`: where a replaceable name could start. Cues are found case-insensitively in the
+# original text (case folding matches everything `.lower()` would, and a little more, which
+# only makes the gate more permissive), overlapping matches included; a name's first character
+# is never a space (stdlib `\s` is exactly `str.isspace`), a digit, punctuation or an ASCII
+# lower-case letter (see `_person_ok`).
+_IMMEDIATE_CUE = regex.compile("|".join(regex.escape(c) for c in _IMMEDIATE_CUES), regex.IGNORECASE)
+_NEARBY_CUE = regex.compile("|".join(regex.escape(c) for c in _NEARBY_CUES), regex.IGNORECASE)
+_NAME_START = re.compile(r"[^\sa-z\d" + re.escape("".join(sorted(_NAME_PUNCTUATION | {".", "-"}))) + "]")
 
 _PHONE_CHARS = frozenset("0123456789-+() ")
 _PHONE_CUES = (" m:", "\nm:", "tel.", "tel:", "tel ", "phone", "whatsapp", "wechat", "电话", "手机")
@@ -110,6 +121,15 @@ def _person_shape_ok(span: str) -> bool:
     return len(span.split()) >= 2
 
 
+def _names_exempt(text: str) -> bool:
+    """Whole messages that are role-play or fiction prompts: their names are characters."""
+    return (
+        text.lower().startswith("meow")
+        or (text[:1] == "[" and "]" in text[:20])
+        or "write a story" in text[:20]
+    )
+
+
 def _person_ok(span: str, text: str, start: int) -> bool:
     if not _person_shape_ok(span) or " the " in span or span.strip() != span or len(span) <= 1:
         return False
@@ -117,15 +137,26 @@ def _person_ok(span: str, text: str, start: int) -> bool:
         return False
     if "a" <= span[0] <= "z":
         return False
-    # Whole messages that are role-play or fiction prompts: their names are characters.
-    if (
-        text.lower().startswith("meow")
-        or (text[:1] == "[" and "]" in text[:20])
-        or "write a story" in text[:20]
-    ):
+    if _names_exempt(text):
         return False
-    before = text[max(0, start - 20) : start].lower()
+    before = text[max(0, start - _CUE_WINDOW) : start].lower()
     return any(before.endswith(cue) for cue in _IMMEDIATE_CUES) or any(cue in before for cue in _NEARBY_CUES)
+
+
+def _may_hold_cued_name(text: str) -> bool:
+    """A necessary condition of `_person_ok` for some span of `text` (tests check it against NER).
+
+    An immediate cue must end where the name starts; a nearby cue must lie wholly within the
+    20 characters before it. So some cue must be followed, at a place the rules allow, by a
+    character a name can start with.
+    """
+    for match in _IMMEDIATE_CUE.finditer(text, overlapped=True):
+        if _NAME_START.match(text, match.end()):
+            return True
+    for match in _NEARBY_CUE.finditer(text, overlapped=True):
+        if _NAME_START.search(text, match.end(), match.start() + _CUE_WINDOW + 1):
+            return True
+    return False
 
 
 def _phone_shape_ok(span: str) -> bool:
@@ -161,24 +192,13 @@ def _email_ok(span: str, text: str, start: int) -> bool:
 
 
 class WildChat1MPolicy(Policy):
-    """`wildchat-1m`: PERSON, PHONE_NUMBER, EMAIL_ADDRESS, CREDIT_CARD and LinkedIn URLs only.
-
-    `person_counts="all"` (the default, as in the paper) runs NER on every message with a
-    pipeline so that a name's document frequency counts all its mentions. `"cued"` runs NER
-    only where a name cue appears: about twice as fast, but names are then counted only in
-    cued messages, so frequent public names are replaced more often (never less).
-    """
+    """`wildchat-1m`: PERSON, PHONE_NUMBER, EMAIL_ADDRESS, CREDIT_CARD and LinkedIn URLs only."""
 
     name = "wildchat-1m"
     ner_entities = frozenset({"PERSON"})
     # No score threshold: Presidio's context words could only change scores, so they are
     # not computed (saves building lemma lists for every message).
     uses_context = False
-
-    def __init__(self, person_counts: Literal["all", "cued"] = "all") -> None:
-        if person_counts not in ("all", "cued"):
-            raise ValueError(f"person_counts must be 'all' or 'cued', not {person_counts!r}")
-        self.person_counts = person_counts
 
     def pattern_recognizers(self, language: str) -> list[EntityRecognizer]:
         # The recognisers (and only those) whose types the rules replace.
@@ -204,13 +224,12 @@ class WildChat1MPolicy(Policy):
             "URL": contains_any("linkedin.com/in/"),
         }
 
-    def wants_ner(self, text: str, language: str) -> bool:
-        if self.person_counts == "all":
-            return True
-        lowered = text.lower()
-        return language == ENGLISH and (
-            any(cue in lowered for cue in _IMMEDIATE_CUES) or any(cue in lowered for cue in _NEARBY_CUES)
-        )
+    def ner_gate(self, text: str, language: str) -> bool:
+        # Names are replaced only in English messages, after a cue, outside role-play prompts.
+        return language == ENGLISH and not _names_exempt(text) and _may_hold_cued_name(text)
+
+    def frequent_limit(self, entity_type: str) -> int | None:
+        return PERSON_LIMIT if entity_type == "PERSON" else OTHER_LIMIT
 
     def keep(self, entity_type: str, text: str, start: int, end: int) -> bool:
         # Drop spans that no message could ever replace, by rules that ignore case (the
@@ -229,9 +248,6 @@ class WildChat1MPolicy(Policy):
     def rejection(
         self, entity: DetectedEntity, text: str, language: str, doc_freq: Mapping[str, int]
     ) -> str | None:
-        limit = PERSON_LIMIT if entity.type == "PERSON" else OTHER_LIMIT
-        if doc_freq.get(self.span_key(entity), 0) >= limit:
-            return "frequent"
         span, start = entity.text, entity.start
         if entity.type == "PERSON":
             if language != ENGLISH:
@@ -247,4 +263,9 @@ class WildChat1MPolicy(Policy):
             ok = "linkedin.com/in/" in span
         else:
             return "type-not-redacted"
-        return None if ok else "rule"
+        if not ok:
+            return "rule"
+        # Counted after the rules: a build counts exactly only the spans the rules accept
+        # somewhere (the rest may be deferred), so no other span's reason may depend on counts.
+        limit = PERSON_LIMIT if entity.type == "PERSON" else OTHER_LIMIT
+        return "frequent" if doc_freq.get(self.span_key(entity), 0) >= limit else None
