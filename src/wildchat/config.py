@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         description="Offer only these upstream models (comma-separated); empty = all that it lists.",
     )
     upstream_timeout_s: float = Field(default=120.0, gt=0)
+    upstream_client: Literal["aiohttp", "sdk"] = Field(
+        default="aiohttp",
+        description="How replies are streamed from the upstream: aiohttp (one shared session, about "
+        "half the CPU per turn) or sdk (the official openai SDK). Models are listed with the SDK.",
+    )
     embedded: bool = Field(
         default=True,
         description="Offer the embedded CPU model when no upstream is configured.",
@@ -102,6 +107,21 @@ class Settings(BaseSettings):
     participant_rate: TokenBucketLimit = TokenBucketLimit(per_minute=30, burst=10)
     ip_rate: TokenBucketLimit = TokenBucketLimit(per_minute=120, burst=40)
     consent_rate: TokenBucketLimit = TokenBucketLimit(per_minute=10, burst=5)
+    durable_commits: bool = Field(
+        default=False,
+        description="Flush every turn to disk before its reply ends (SQLite synchronous=FULL, "
+        "PostgreSQL synchronous_commit=on). Off: a stored turn survives the service being killed, "
+        "but a power cut or OS crash of the database machine can lose the last fraction of a "
+        "second of turns (SQLite WAL synchronous=NORMAL, PostgreSQL synchronous_commit=off for "
+        "the service's connections). Withdrawals are always flushed.",
+    )
+    key_cache_ttl_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="Seconds a worker remembers a valid API key without asking the database (0: "
+        "always ask). A withdrawal is final at once in its own worker; other workers may accept the "
+        "withdrawn key this long, but store nothing with it.",
+    )
     max_request_bytes: int = Field(default=1_000_000, ge=1024, description="413 above this body size.")
     max_messages: int = Field(default=500, ge=1, description="413 above this many messages in a request.")
     max_message_chars: int = Field(default=100_000, ge=1, description="413 above this many characters.")

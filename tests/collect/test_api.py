@@ -25,6 +25,15 @@ def service(service_on: Any, database_url: str) -> Iterator[LiveService]:
         yield live
 
 
+@pytest.fixture(params=["aiohttp", "sdk"])
+def relay_service(
+    request: pytest.FixtureRequest, service_on: Any, database_url: str
+) -> Iterator[LiveService]:
+    """The service streaming from the upstream with each client (upstream_client)."""
+    with service_on(database_url, upstream_client=request.param) as live:
+        yield live
+
+
 def consent(url: str, **headers: str) -> str:
     response = httpx.post(
         url + "/api/consent", json={"agree_terms": True, "agree_publication": True}, headers=headers
@@ -61,8 +70,8 @@ def test_models_are_listed_for_participants_only(service: LiveService) -> None:
     assert {"loopback", "loopback-slow"} <= models
 
 
-def test_non_streaming_completion_is_logged_with_everything(service: LiveService) -> None:
-    client = client_for(service)
+def test_non_streaming_completion_is_logged_with_everything(relay_service: LiveService) -> None:
+    client = client_for(relay_service)
     reply = client.chat.completions.create(
         model="loopback",
         messages=USER,
@@ -74,7 +83,7 @@ def test_non_streaming_completion_is_logged_with_everything(service: LiveService
     assert reply.choices[0].message.content == REPLY
     assert reply.choices[0].finish_reason == "stop"
     assert reply.usage is not None and reply.usage.completion_tokens == len(CHUNKS)
-    [turn] = stored_turns(service)
+    [turn] = stored_turns(relay_service)
     assert reply.id == f"chatcmpl-{turn.id}"
     assert turn.status is TurnStatus.COMPLETE and turn.response == REPLY
     assert [m.as_dict() for m in turn.messages] == USER
@@ -86,8 +95,8 @@ def test_non_streaming_completion_is_logged_with_everything(service: LiveService
     assert turn.completed_at is not None and turn.completed_at >= turn.received_at
 
 
-def test_streaming_completion_with_usage(service: LiveService) -> None:
-    stream = client_for(service).chat.completions.create(
+def test_streaming_completion_with_usage(relay_service: LiveService) -> None:
+    stream = client_for(relay_service).chat.completions.create(
         model="loopback", messages=USER, stream=True, stream_options={"include_usage": True}
     )
     chunks = list(stream)
@@ -97,27 +106,29 @@ def test_streaming_completion_with_usage(service: LiveService) -> None:
     assert finishes == ["stop"]
     assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == len(CHUNKS)
     assert len({c.id for c in chunks}) == 1
-    [turn] = stored_turns(service)
+    [turn] = stored_turns(relay_service)
     assert chunks[0].id == f"chatcmpl-{turn.id}" and turn.response == REPLY
     assert turn.params["stream"] is True
 
 
-def test_client_disconnect_keeps_partial_reply_as_interrupted(service: LiveService) -> None:
-    stream = client_for(service).chat.completions.create(model="loopback-slow", messages=USER, stream=True)
+def test_client_disconnect_keeps_partial_reply_as_interrupted(relay_service: LiveService) -> None:
+    stream = client_for(relay_service).chat.completions.create(
+        model="loopback-slow", messages=USER, stream=True
+    )
     received = ""
     for chunk in stream:
         received += chunk.choices[0].delta.content or ""
         if len(received) >= len(CHUNKS[0]) * 2:
             break
     stream.close()
-    wait_for(lambda: len(stored_turns(service)) == 1)
-    [turn] = stored_turns(service)
+    wait_for(lambda: len(stored_turns(relay_service)) == 1)
+    [turn] = stored_turns(relay_service)
     assert turn.status is TurnStatus.INTERRUPTED
     assert turn.response.startswith(received) and 0 < len(turn.response) < len(REPLY)
 
 
-def test_upstream_failures(service: LiveService) -> None:
-    client = client_for(service)
+def test_upstream_failures(relay_service: LiveService) -> None:
+    client = client_for(relay_service)
     with pytest.raises(openai.APIStatusError) as failed:
         client.chat.completions.create(model="loopback-fail", messages=USER)
     assert failed.value.status_code == 502
@@ -126,9 +137,44 @@ def test_upstream_failures(service: LiveService) -> None:
         client.chat.completions.create(model="loopback-reject", messages=USER)
     with pytest.raises(openai.APIError):
         list(client.chat.completions.create(model="loopback-break", messages=USER, stream=True))
-    turns = sorted(stored_turns(service), key=lambda t: t.id)
+    turns = sorted(stored_turns(relay_service), key=lambda t: t.id)
     assert [t.status for t in turns] == [TurnStatus.ERROR] * 3
     assert turns[2].response == "".join(CHUNKS[:2])
+
+
+def test_servers_that_reject_stream_options_are_asked_again_without(relay_service: LiveService) -> None:
+    client = client_for(relay_service)
+    for _ in range(2):  # the second turn goes straight to the request without stream_options
+        stream = client.chat.completions.create(model="loopback-old", messages=USER, stream=True)
+        assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == REPLY
+    turns = stored_turns(relay_service)
+    assert [t.status for t in turns] == [TurnStatus.COMPLETE] * 2
+    assert all(t.response == REPLY and t.usage is None for t in turns)
+
+
+def test_upstream_timeout_is_a_502_and_the_partial_reply_is_kept(service_on: Any, tmp_path: Any) -> None:
+    with service_on(f"sqlite:///{tmp_path / 'timeout.db'}", upstream_timeout_s=0.1) as live:
+        with pytest.raises(openai.APIError):
+            list(client_for(live).chat.completions.create(model="loopback-slow", messages=USER, stream=True))
+        [turn] = stored_turns(live)
+    assert turn.status is TurnStatus.ERROR and "SocketTimeoutError" in (turn.error or "")
+    assert turn.response == ""
+
+
+def test_unreachable_upstream_is_a_502(service_on: Any, tmp_path: Any) -> None:
+    from tests.support.loopback_upstream import free_port
+
+    with service_on(
+        f"sqlite:///{tmp_path / 'down.db'}",
+        upstream_base_url=f"http://127.0.0.1:{free_port()}/v1",
+        upstream_models=["loopback"],
+    ) as live:
+        with pytest.raises(openai.APIStatusError) as failed:
+            client_for(live).chat.completions.create(model="loopback", messages=USER)
+        [turn] = stored_turns(live)
+    assert failed.value.status_code == 502
+    assert failed.value.body["code"] == "upstream_failed"  # type: ignore[index]
+    assert turn.status is TurnStatus.ERROR and turn.error == "the upstream model server is unreachable"
 
 
 def test_unknown_model_is_404(service: LiveService) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,3 +100,22 @@ def test_terms_and_page_are_served(service: LiveService) -> None:
     page = httpx.get(service.url + "/")
     assert page.status_code == 200
     assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_a_turn_under_way_when_consent_is_withdrawn_is_not_stored(service: LiveService) -> None:
+    key = consent(service.url)
+    stream = client_for(service, key).chat.completions.create(
+        model="loopback-slow", messages=USER, stream=True
+    )
+    received = ""
+    for chunk in stream:
+        received += chunk.choices[0].delta.content or ""
+        if received:
+            break
+    response = httpx.delete(service.url + "/api/me", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200 and response.json()["deleted_turns"] == 0
+    stream.close()  # the turn ends (interrupted) after the withdrawal: it must not be stored
+    time.sleep(0.5)
+    assert stored_turns(service) == []
+    with pytest.raises(openai.AuthenticationError):
+        client_for(service, key).chat.completions.create(model="loopback", messages=USER)

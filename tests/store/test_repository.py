@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from wildchat.records import Channel, Message, Turn, TurnStatus, Usage, new_turn_id
-from wildchat.store import Store, make_engine, migrate
+from wildchat.store import Store, make_engine, migrate, repository
+from wildchat.store.repository import CONSENTING_INSERT, turn_to_row
 
 
 @pytest.fixture
@@ -146,3 +151,133 @@ def test_corrupt_rows_are_counted_and_skipped(store: Store) -> None:
     assert skipped == Counter({"corrupt_row:ValueError": 1})
     with pytest.raises(ValueError):
         list(store.iter_turns())
+
+
+def test_turns_of_withdrawn_or_unknown_participants_are_not_stored(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    assert store.append_turn(make_turn(participant.id)) is True
+    store.withdraw(participant.id)
+    assert store.append_turn(make_turn(participant.id)) is False
+    assert store.append_turn(make_turn("no-such-participant")) is False
+    assert store.append_turn_nowait(make_turn(participant.id)) in (False, None)
+    assert store.count_turns() == 0
+
+
+def test_a_turn_written_while_its_participant_withdraws_is_deleted(store: Store) -> None:
+    """The INSERT is under way (uncommitted) when the withdrawal starts: the turn must not survive."""
+    participant, _ = store.create_participant("v1")
+    turn = make_turn(participant.id)
+    withdrawn: list[int] = []
+    with store.engine.connect() as conn:
+        transaction = conn.begin()
+        assert conn.execute(CONSENTING_INSERT, turn_to_row(turn)).rowcount == 1
+        # The withdrawal waits for the writer (PostgreSQL: the participant row; SQLite: the lock).
+        worker = threading.Thread(target=lambda: withdrawn.append(store.withdraw(participant.id)))
+        worker.start()
+        worker.join(timeout=0.5)
+        assert worker.is_alive()
+        transaction.commit()
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert store.get_turn(turn.id) is None and store.count_turns() == 0
+    assert store.withdrawn_participant_ids() == {participant.id}
+
+
+def test_nowait_append_writes_the_same_row_and_never_waits(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    turn = make_turn(participant.id)
+    if store.engine.url.get_backend_name() != "sqlite":
+        assert store.append_turn_nowait(turn) is None  # the caller uses append_turn in a thread
+        return
+    assert store.append_turn_nowait(turn) is True
+    assert store.get_turn(turn.id) == turn
+    with store.engine.connect() as conn:
+        ours = conn.exec_driver_sql("SELECT * FROM turns WHERE id = ?", (turn.id,)).one()
+    twin = make_turn(participant.id, received_at=turn.received_at, completed_at=turn.completed_at)
+    store.append_turn(twin)
+    with store.engine.connect() as conn:
+        theirs = conn.exec_driver_sql("SELECT * FROM turns WHERE id = ?", (twin.id,)).one()
+    assert ours[1:] == theirs[1:]  # byte for byte what SQLAlchemy writes, but for the id
+    # Another writer holds the lock: None at once (no busy wait), and nothing written.
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        assert store.append_turn_nowait(make_turn(participant.id)) is None
+        assert time.monotonic() - started < 0.5
+        conn.exec_driver_sql("ROLLBACK")
+    assert store.count_turns() == 2
+    store.close()
+
+
+def test_nowait_appends_are_checkpointed(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The nowait connection never checkpoints itself (the fsync would stall the event loop)."""
+    if store.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("SQLite only")
+    monkeypatch.setattr(repository, "NOWAIT_CHECKPOINT_EVERY", 5)
+    checkpoints: list[tuple[int, int, int]] = []
+    ran = threading.Event()
+
+    def spy(writer: Any) -> None:
+        with store.engine.connect() as conn:
+            checkpoints.append(tuple(conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()))
+        writer._checkpoint_running.release()
+        ran.set()
+
+    monkeypatch.setattr(repository._NowaitSqliteWriter, "_checkpoint", spy)
+    participant, _ = store.create_participant("v1")
+    for _ in range(4):
+        assert store.append_turn_nowait(make_turn(participant.id)) is True
+    assert not ran.wait(0.2)
+    assert store.append_turn_nowait(make_turn(participant.id)) is True
+    assert ran.wait(5)
+    [(busy, frames, done)] = checkpoints
+    assert busy == 0 and frames > 0 and done == frames  # five turns' frames, all moved into the file
+    writer = store._nowait
+    assert writer is not None
+    assert writer._connection().execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+    assert writer._connection().execute("PRAGMA busy_timeout").fetchone() == (0,)
+    store.close()
+
+
+def test_appending_again_after_an_unknown_outcome_does_not_duplicate(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    turn = make_turn(participant.id)
+    assert store.append_turn(turn) is True
+    assert store.append_turn_again(turn) is True  # the first attempt had landed
+    assert store.count_turns() == 1
+    with pytest.raises(IntegrityError):  # a different turn under a used id is still an error
+        store.append_turn_again(
+            make_turn(participant.id, id=turn.id, received_at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
+
+
+def test_async_append_on_postgresql(store: Store) -> None:
+    participant, _ = store.create_participant("v1")
+    turn = make_turn(participant.id)
+    is_pg = store.engine.url.get_backend_name() == "postgresql"
+
+    async def writes() -> None:
+        try:
+            if not is_pg:
+                assert await store.append_turn_async(turn) is None  # SQLite: the other paths
+                return
+            assert await store.append_turn_async(turn) is True
+            assert store.get_turn(turn.id) == turn
+            # The server drops our connection (a restart): None, so the caller retries in a
+            # thread; the next write opens a fresh connection.
+            writer = store._async
+            assert writer is not None and len(writer._idle) == 1
+            with store.engine.connect() as conn:
+                pid = writer._idle[0][0].info.backend_pid
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            lost = make_turn(participant.id)
+            assert await store.append_turn_async(lost) is None
+            assert store.append_turn_again(lost) is True
+            assert await store.append_turn_async(make_turn(participant.id)) is True
+            store.withdraw(participant.id)
+            assert await store.append_turn_async(make_turn(participant.id)) is False
+            assert store.count_turns() == 0
+        finally:
+            await store.aclose()
+
+    asyncio.run(writes())

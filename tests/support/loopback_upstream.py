@@ -9,6 +9,7 @@ Models:
   loopback-fail     answers 500 before any output
   loopback-break    sends two chunks, then drops the connection
   loopback-reject   answers 400, as a server does for a too-long context
+  loopback-old      like loopback, but answers 400 to `stream_options`, as older servers do
 Run standalone: python tests/support/loopback_upstream.py --port 9100 [--delay 0.005]
 """
 
@@ -35,7 +36,7 @@ REPLY = (
     "- it takes a **name**\n- it returns a greeting\n"
 )
 REPLY_CHUNKS = 20
-MODELS = ["loopback", "loopback-slow", "loopback-fail", "loopback-break", "loopback-reject"]
+MODELS = ["loopback", "loopback-slow", "loopback-fail", "loopback-break", "loopback-reject", "loopback-old"]
 
 
 def split_reply(text: str, pieces: int) -> list[str]:
@@ -69,6 +70,9 @@ def make_app(chunk_delay_s: float = 0.0) -> Starlette:
             return JSONResponse({"error": {"message": "upstream exploded", "type": "server_error"}}, 500)
         if model == "loopback-reject":
             return JSONResponse({"error": {"message": "context too long", "type": "invalid_request"}}, 400)
+        if model == "loopback-old" and "stream_options" in body:
+            message = "Unrecognized request argument supplied: stream_options"
+            return JSONResponse({"error": {"message": message, "type": "invalid_request_error"}}, 400)
         delay = 0.25 if model == "loopback-slow" else chunk_delay_s
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
         usage = {
@@ -92,10 +96,15 @@ def make_app(chunk_delay_s: float = 0.0) -> Starlette:
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
 
         async def events() -> AsyncIterator[str]:
+            # Chunk n is due n x delay after the first event, as a model server generating at a
+            # steady rate: a late wake-up (this process shares the CPU with its clients) delays
+            # one chunk, not every chunk after it.
+            loop = asyncio.get_running_loop()
+            started = loop.time()
             yield _chunk(model, {"role": "assistant", "content": ""})
             for index, piece in enumerate(CHUNKS):
                 if delay:
-                    await asyncio.sleep(delay)
+                    await asyncio.sleep(max(0.0, started + (index + 1) * delay - loop.time()))
                 if model == "loopback-break" and index == 2:
                     raise ConnectionResetError("loopback-break drops the stream")
                 yield _chunk(model, {"content": piece})

@@ -27,7 +27,7 @@ from wildchat.collect.privacy import (
     default_geoip_database,
 )
 from wildchat.collect.ratelimit import TokenBucketLimiter
-from wildchat.collect.services import Services
+from wildchat.collect.services import ParticipantCache, Services
 from wildchat.collect.turns import TurnRecorder
 from wildchat.config import Settings, load_settings
 from wildchat.store import Store, make_engine, migrate
@@ -37,7 +37,7 @@ SKIP_MIGRATION_ENV = "WILDCHAT_SKIP_MIGRATION"
 
 
 def build_services(settings: Settings, migrate_schema: bool = True) -> Services:
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, settings.durable_commits)
     if migrate_schema:
         migrate(engine)
     ingress = Ingress(
@@ -55,6 +55,7 @@ def build_services(settings: Settings, migrate_schema: bool = True) -> Services:
         participant_limit=TokenBucketLimiter.from_limit(settings.participant_rate),
         ip_limit=TokenBucketLimiter.from_limit(settings.ip_rate),
         consent_limit=TokenBucketLimiter.from_limit(settings.consent_rate),
+        participants=ParticipantCache(store, settings.key_cache_ttl_s),
     )
 
 
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None, migrate_schema: bool = True) ->
         finally:
             await found.registry.close()
             found.ingress.geo.close()
-            found.store.engine.dispose()
+            await found.store.aclose()
+            found.store.close()
             log.info("service stopped", extra={"pid": os.getpid()})
 
     app = FastAPI(

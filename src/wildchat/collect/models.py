@@ -91,6 +91,7 @@ class ModelRegistry:
                 settings.upstream_api_key,
                 settings.upstream_timeout_s,
                 settings.upstream_models,
+                settings.upstream_client,
             )
             self.backends.append(self._upstream)
         self._discover_upstream = self._upstream is not None and not settings.models

@@ -82,6 +82,7 @@ async def withdraw(request: Request, caller: Caller = Depends(authenticate)) -> 
     """Withdraw consent: delete every turn now; later builds exclude the participant."""
     found = services(request)
     deleted = await anyio.to_thread.run_sync(found.store.withdraw, caller.participant.id)
+    found.participants.forget(caller.participant.id)
     response = JSONResponse({"deleted_turns": deleted, "participant_id": caller.participant.id})
     response.delete_cookie(KEY_COOKIE, httponly=True, samesite="strict")
     return response

@@ -21,7 +21,7 @@ log = logging.getLogger("wildchat.collect")
 def serve(settings: Settings) -> None:
     """Migrate the schema once, then hand over to uvicorn (which handles SIGTERM gracefully)."""
     model_specs(settings)  # a configuration that offers no model fails here, not in a worker
-    engine = make_engine(settings.resolved_database_url)
+    engine = make_engine(settings.resolved_database_url, settings.durable_commits)
     migrate(engine)
     engine.dispose()
     if settings.workers > 1 and make_url(settings.resolved_database_url).get_backend_name() == "sqlite":

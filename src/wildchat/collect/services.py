@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import anyio
@@ -15,8 +18,59 @@ from wildchat.collect.turns import TurnRecorder
 from wildchat.config import Settings
 from wildchat.records import Channel
 from wildchat.store import Participant, Store
+from wildchat.store.repository import hash_api_key
 
 KEY_COOKIE = "wildchat_key"
+
+
+class ParticipantCache:
+    """Consenting participants by key, remembered for `ttl_s` so most requests skip the database.
+
+    Consent stays enforced. A withdrawal through this process evicts the participant at once,
+    and a lookup that overlapped it is not remembered (`_withdrawals` moved on meanwhile). Another
+    worker process may accept the withdrawn key for up to `ttl_s` more, but cannot store anything
+    with it: the store appends a turn only while its participant has not withdrawn, in the same
+    statement (Store.append_turn). Unknown keys are never remembered: a key issued by another
+    worker must work at once.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        ttl_s: float,
+        max_entries: int = 100_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._ttl_s = ttl_s
+        self._max_entries = max_entries
+        self._clock = clock
+        # sha256 of the key -> (participant, expiry); oldest-used first so memory stays bounded.
+        self._entries: OrderedDict[str, tuple[Participant, float]] = OrderedDict()
+        self._withdrawals = 0
+
+    async def participant(self, api_key: str) -> Participant | None:
+        digest = hash_api_key(api_key)
+        entry = self._entries.get(digest)
+        now = self._clock()
+        if entry is not None:
+            if entry[1] > now:
+                self._entries.move_to_end(digest)
+                return entry[0]
+            del self._entries[digest]
+        withdrawals = self._withdrawals
+        found = await anyio.to_thread.run_sync(self._store.participant_by_key_hash, digest)
+        if found is not None and self._ttl_s > 0 and withdrawals == self._withdrawals:
+            self._entries[digest] = (found, now + self._ttl_s)
+            if len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return found
+
+    def forget(self, participant_id: str) -> None:
+        """Call once the withdrawal is committed."""
+        self._withdrawals += 1
+        for digest in [d for d, (p, _) in self._entries.items() if p.id == participant_id]:
+            del self._entries[digest]
 
 
 @dataclass(slots=True)
@@ -29,6 +83,7 @@ class Services:
     participant_limit: TokenBucketLimiter
     ip_limit: TokenBucketLimiter
     consent_limit: TokenBucketLimiter
+    participants: ParticipantCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +123,7 @@ async def authenticate(request: Request) -> Caller:
             "You didn't provide an API key. Keys are issued after agreeing to the terms: open the "
             "chat page, or POST /api/consent with agree_terms and agree_publication set to true."
         )
-    participant = await anyio.to_thread.run_sync(found.store.participant_by_key, key)
+    participant = await found.participants.participant(key)
     if participant is None:
         raise unauthorized("Incorrect API key provided, or its consent has been withdrawn.")
     return Caller(participant, channel, client_info(request))

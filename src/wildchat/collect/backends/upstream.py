@@ -1,23 +1,37 @@
-"""Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, Ollama) through the official SDK."""
+"""Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, Ollama).
+
+Replies stream over one shared aiohttp session by default; the official SDK lists the models and
+is the opt-in streaming client (`upstream_client = "sdk"`).
+"""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, Literal
 
+import aiohttp
 import openai
 from openai import AsyncOpenAI
 
+from wildchat import __version__
 from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest
 from wildchat.records import Usage
 
 log = logging.getLogger("wildchat.collect")
 
+UpstreamClient = Literal["aiohttp", "sdk"]
+
 # Upstream statuses that mean "the client's request was wrong" (e.g. context too long), passed
 # on as a 400; anything else is the upstream failing, a 502.
 CLIENT_FAULT_STATUSES = {400, 413, 422}
+# As many connections as the SDK's pool: each streaming turn holds one for its length.
+MAX_CONNECTIONS = 1000
+# Longest server-sent-events line accepted.
+MAX_EVENT_BYTES = 16 * 1024 * 1024
+# How much of an upstream error body is read to look for the stream_options complaint.
+MAX_ERROR_BYTES = 64 * 1024
 
 
 class UpstreamBackend:
@@ -27,19 +41,25 @@ class UpstreamBackend:
         api_key: str | None,
         timeout_s: float = 120.0,
         only_models: list[str] | None = None,
+        client: UpstreamClient = "aiohttp",
     ) -> None:
         self.base_url = base_url
         self.only_models = list(only_models or [])
-        # The SDK's pool allows 1,000 connections: each streaming turn holds one for its length.
+        self.client = client
+        self._api_key = api_key or "no-key"
+        self._timeout_s = timeout_s
         # aiohttp as the SDK's transport (its documented option for concurrency) halves the
         # service's CPU per relayed turn compared with the default pure-Python transport.
         self._client = AsyncOpenAI(
             base_url=base_url,
-            api_key=api_key or "no-key",
+            api_key=self._api_key,
             timeout=timeout_s,
             max_retries=0,  # a retry after partial output would duplicate text; we fail fast
             http_client=openai.DefaultAioHttpClient(timeout=timeout_s),
         )
+        # Created on first use: a ClientSession belongs to the event loop that is running then.
+        self._session: aiohttp.ClientSession | None = None
+        self._completions_url = base_url.rstrip("/") + "/chat/completions"
         self._models: list[str] = []
         self._send_stream_options = True
 
@@ -55,6 +75,9 @@ class UpstreamBackend:
             log.warning("upstream model list unavailable at start", extra={"reason": str(exc)})
 
     async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
         await self._client.close()
 
     async def refresh_models(self) -> list[str]:
@@ -96,7 +119,105 @@ class UpstreamBackend:
             arguments["stream_options"] = {"include_usage": True}
         return arguments
 
-    async def _open(self, request: ChatRequest) -> tuple[Any, Any]:
+    def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
+        # Streaming a turn through the SDK costs 1.6 ms of CPU (request building, httpx models
+        # over aiohttp), through a plain aiohttp session 0.7 ms (measured in-process against the
+        # loopback upstream). At concurrency 32 on 2 cores, shared with the client and the
+        # upstream, the service has about 1.8 ms per turn in all to keep 80 % of direct
+        # throughput (benchmarks/proxy_overhead.py). The SDK stays available as an option.
+        if self.client == "sdk":
+            return _relay(self._sdk_lines(request))
+        return _relay(self._aiohttp_lines(request))
+
+    # -- aiohttp ---------------------------------------------------------------------------------
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            timeout = self._timeout_s
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
+                # Per phase, as the SDK applies its timeout: a long reply is no timeout as long
+                # as chunks keep coming.
+                timeout=aiohttp.ClientTimeout(
+                    total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
+                ),
+                headers={
+                    "Authorization": f"Bearer {self._api_key}",
+                    "Content-Type": "application/json",
+                    "User-Agent": f"wildchat/{__version__}",
+                },
+                # Participants share this session: no upstream cookie may follow one to another.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # No trust_env: it looks up .netrc and proxy variables in a thread on every
+                # request (two thread hops per turn); the SDK's aiohttp transport ignored them too.
+            )
+        return self._session
+
+    async def _aiohttp_open(self, request: ChatRequest) -> aiohttp.ClientResponse:
+        body = json.dumps(self._arguments(request), ensure_ascii=False).encode()
+        try:
+            response = await self._http().post(self._completions_url, data=body, allow_redirects=False)
+        except TimeoutError as exc:
+            raise BackendError("the upstream model server timed out") from exc
+        except (aiohttp.ClientError, ValueError, OSError) as exc:
+            raise BackendError("the upstream model server is unreachable") from exc
+        if response.status < 300:
+            return response  # redirects are not followed: a POST must not turn into a GET
+        try:
+            detail = await response.content.read(MAX_ERROR_BYTES)
+        except (aiohttp.ClientError, TimeoutError):
+            detail = b""
+        finally:
+            response.close()
+        if response.status == 400 and self._send_stream_options and b"stream_options" in detail:
+            # Older servers reject stream_options; ask again without usage reporting.
+            self._send_stream_options = False
+            return await self._aiohttp_open(request)
+        status = 400 if response.status in CLIENT_FAULT_STATUSES else 502
+        raise BackendError(f"the upstream model server answered {response.status}", status)
+
+    async def _aiohttp_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
+        """The `data:` lines of the reply, split from whatever the socket delivered.
+
+        Reading what has arrived and splitting it here costs one wake-up per network read,
+        where `readline` costs one per line (and an SSE event is a line plus a blank one).
+        """
+        response = await self._aiohttp_open(request)
+        try:
+            pending: list[bytes] = []
+            held = 0
+            async for data in response.content.iter_any():
+                if b"\n" not in data:
+                    held += len(data)
+                    if held > MAX_EVENT_BYTES:
+                        raise ValueError("an event longer than MAX_EVENT_BYTES")
+                    pending.append(data)
+                    continue
+                if pending:
+                    data = b"".join([*pending, data])
+                    pending.clear()
+                *lines, rest = data.split(b"\n")
+                if rest:
+                    pending.append(rest)
+                held = len(rest)
+                for line in lines:
+                    if line.startswith(b"data:"):
+                        yield line.decode()
+            if pending:
+                line = b"".join(pending)
+                if line.startswith(b"data:"):
+                    yield line.decode()
+        finally:
+            if response.content.at_eof():
+                response.release()  # back to the pool for the next turn
+            else:
+                # Our client went away mid-reply: closing the connection tells the upstream to
+                # stop generating.
+                response.close()
+
+    # -- the SDK ---------------------------------------------------------------------------------
+
+    async def _sdk_open(self, request: ChatRequest) -> tuple[Any, Any]:
         """The SDK's raw streaming response: our own SSE parsing is far cheaper per chunk than
         the SDK building pydantic objects for each one (38 % of the service's CPU under load)."""
         manager = self._client.chat.completions.with_streaming_response.create(**self._arguments(request))
@@ -106,7 +227,7 @@ class UpstreamBackend:
             if exc.status_code == 400 and self._send_stream_options and "stream_options" in str(exc):
                 # Older servers reject stream_options; ask again without usage reporting.
                 self._send_stream_options = False
-                return await self._open(request)
+                return await self._sdk_open(request)
             status = 400 if exc.status_code in CLIENT_FAULT_STATUSES else 502
             raise BackendError(f"the upstream model server answered {exc.status_code}", status) from exc
         except openai.APITimeoutError as exc:
@@ -115,38 +236,48 @@ class UpstreamBackend:
             raise BackendError("the upstream model server is unreachable") from exc
         return manager, response
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
-        manager, response = await self._open(request)
-        finish_reason: str | None = None
-        usage: Usage | None = None
+    async def _sdk_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
+        manager, response = await self._sdk_open(request)
         try:
             async for line in response.iter_lines():
-                event = parse_event(line)
-                if event is None:
-                    continue
-                if "error" in event:
-                    raise BackendError("the upstream reported an error mid-stream")
-                if event.get("usage"):
-                    usage = Usage(
-                        event["usage"].get("prompt_tokens") or 0, event["usage"].get("completion_tokens") or 0
-                    )
-                for choice in event.get("choices") or ():
-                    if choice.get("index", 0) != 0:
-                        continue
-                    content = (choice.get("delta") or {}).get("content")
-                    if content:
-                        yield ChatChunk(text=content)
-                    finish_reason = choice.get("finish_reason") or finish_reason
-        except BackendError:
-            raise
-        except Exception as exc:
-            # Whatever breaks mid-stream (dropped connection, malformed chunk) is the upstream
-            # failing; the partial reply is kept and the client told.
-            raise BackendError(f"the upstream stream broke ({type(exc).__name__})") from exc
+                yield line
         finally:
             # Closing releases the upstream connection at once when our client went away.
             await manager.__aexit__(None, None, None)
-        yield ChatChunk(finish_reason=finish_reason or "stop", usage=usage)
+
+
+async def _relay(lines: AsyncGenerator[str, None]) -> AsyncIterator[ChatChunk]:
+    """The upstream's server-sent events as our chunks; the last one carries finish and usage."""
+    finish_reason: str | None = None
+    usage: Usage | None = None
+    try:
+        async for line in lines:
+            event = parse_event(line)
+            if event is None:
+                continue
+            if "error" in event:
+                raise BackendError("the upstream reported an error mid-stream")
+            if event.get("usage"):
+                usage = Usage(
+                    event["usage"].get("prompt_tokens") or 0, event["usage"].get("completion_tokens") or 0
+                )
+            for choice in event.get("choices") or ():
+                if choice.get("index", 0) != 0:
+                    continue
+                content = (choice.get("delta") or {}).get("content")
+                if content:
+                    yield ChatChunk(text=content)
+                finish_reason = choice.get("finish_reason") or finish_reason
+    except BackendError:
+        raise  # opening failed (with its own status), or the upstream said so
+    except Exception as exc:
+        # Whatever breaks mid-stream (dropped connection, malformed chunk, a read timeout) is the
+        # upstream failing; the partial reply is kept and the client told.
+        raise BackendError(f"the upstream stream broke ({type(exc).__name__})") from exc
+    finally:
+        # Also when our client went away: the line source releases the upstream connection.
+        await lines.aclose()
+    yield ChatChunk(finish_reason=finish_reason or "stop", usage=usage)
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
