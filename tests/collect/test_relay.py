@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -190,3 +191,42 @@ def test_malformed_events_and_error_events_are_upstream_failures() -> None:
         with serve_in_thread(_fragmented_upstream([wire])) as url, pytest.raises(BackendError) as failed:
             _stream(UpstreamBackend(url + "/v1", "k"))
         assert failed.value.status_code == 502
+
+
+def test_the_reply_ends_at_done_and_the_connection_is_reused() -> None:
+    """What follows [DONE] is read after the turn has ended; the connection then goes back to the pool."""
+    ports: list[int] = []
+
+    async def completions(request: Request) -> Response:
+        assert request.client is not None
+        ports.append(request.client.port)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield _event({"choices": [{"index": 0, "delta": {"content": "hi"}, "finish_reason": "stop"}]})
+            yield b"data: [DONE]\n\n"
+            await asyncio.sleep(0.5)  # a slow end of the body: nobody should wait for it
+
+        return StreamingResponse(body(), media_type="text/event-stream")
+
+    app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
+
+    async def two_turns(url: str) -> list[float]:
+        backend = UpstreamBackend(url + "/v1", "k")
+        took = []
+        try:
+            for _ in range(2):
+                started = time.perf_counter()
+                chunks = [
+                    c async for c in backend.stream(ChatRequest(model="m", messages=[Message("user", "x")]))
+                ]
+                took.append(time.perf_counter() - started)
+                assert "".join(c.text for c in chunks) == "hi" and chunks[-1].finish_reason == "stop"
+                await asyncio.sleep(0.7)  # the drain finishes in the background
+        finally:
+            await backend.close()
+        return took
+
+    with serve_in_thread(app) as url:
+        took = asyncio.run(two_turns(url))
+    assert max(took) < 0.4
+    assert len(ports) == 2 and ports[0] == ports[1]

@@ -7,6 +7,7 @@ is kept), or `error` (the backend failed).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -290,7 +291,9 @@ async def stream_events(
         try:
             yield tail + DONE
         finally:
-            job.recorder.log(turn, stored)  # after the client has its answer
+            # On the loop's next turn: after the response's last byte (the end of the chunked
+            # body, which clients wait for too), not before it.
+            asyncio.get_running_loop().call_soon(job.recorder.log, turn, stored)
     except BackendError as exc:
         settle()
         job.finish(TurnStatus.ERROR, error=str(exc)[:200])

@@ -6,6 +6,7 @@ is the opt-in streaming client (`upstream_client = "sdk"`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -177,12 +178,15 @@ class UpstreamBackend:
         raise BackendError(f"the upstream model server answered {response.status}", status)
 
     async def _aiohttp_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
-        """The `data:` lines of the reply, split from whatever the socket delivered.
+        """The `data:` lines of the reply, split from whatever the socket delivered, up to `[DONE]`.
 
         Reading what has arrived and splitting it here costs one wake-up per network read,
         where `readline` costs one per line (and an SSE event is a line plus a blank one).
+        The reply ends at `[DONE]`: the end of the HTTP body, which follows it, is read after
+        the client has its answer (`_finish`), so the connection still goes back to the pool.
         """
         response = await self._aiohttp_open(request)
+        done = False
         try:
             pending: list[bytes] = []
             held = 0
@@ -202,20 +206,18 @@ class UpstreamBackend:
                 held = len(rest)
                 for line in lines:
                     if line.startswith(b"data:"):
+                        if line[5:].strip() == b"[DONE]":
+                            done = True
+                            return
                         yield line.decode()
             if pending:
                 line = b"".join(pending)
-                if line.startswith(b"data:"):
+                if line.startswith(b"data:") and line[5:].strip() != b"[DONE]":
                     yield line.decode()
         finally:
-            if response.content.at_eof():
-                response.release()  # back to the pool for the next turn
-            else:
-                # Our client went away mid-reply: closing the connection tells the upstream to
-                # stop generating.
-                response.close()
+            _finish(response, done)
 
-    # -- the SDK ---------------------------------------------------------------------------------
+        # -- the SDK ---------------------------------------------------------------------------------
 
     async def _sdk_open(self, request: ChatRequest) -> tuple[Any, Any]:
         """The SDK's raw streaming response: our own SSE parsing is far cheaper per chunk than
@@ -278,6 +280,38 @@ async def _relay(lines: AsyncGenerator[str, None]) -> AsyncIterator[ChatChunk]:
         # Also when our client went away: the line source releases the upstream connection.
         await lines.aclose()
     yield ChatChunk(finish_reason=finish_reason or "stop", usage=usage)
+
+
+_DRAINING: set[asyncio.Task[None]] = set()  # strong references until each task is done
+DRAIN_TIMEOUT_S = 5.0
+
+
+def _finish(response: aiohttp.ClientResponse, done: bool) -> None:
+    """Give the upstream connection back: to the pool when the reply ended, else close it."""
+    if response.content.at_eof():
+        response.release()
+    elif done:
+        task = asyncio.get_running_loop().create_task(_drain(response))
+        _DRAINING.add(task)
+        task.add_done_callback(_DRAINING.discard)
+    else:
+        # Our client went away mid-reply: closing the connection tells the upstream to stop.
+        response.close()
+
+
+async def _drain(response: aiohttp.ClientResponse) -> None:
+    """Read what follows `[DONE]` (the end of the chunked body) so the connection can be reused."""
+    try:
+        async with asyncio.timeout(DRAIN_TIMEOUT_S):
+            read = 0
+            while chunk := await response.content.readany():
+                read += len(chunk)
+                if read > MAX_ERROR_BYTES:  # a server that keeps talking: not worth keeping
+                    response.close()
+                    return
+        response.release()
+    except (TimeoutError, aiohttp.ClientError, OSError):
+        response.close()
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
