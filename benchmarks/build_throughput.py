@@ -84,7 +84,7 @@ from rich.table import Table
 from wildchat.curate.pii.entities import REPLACEMENT_PREFIX, DetectedEntity
 from wildchat.curate.pipeline import BuildOptions, BuildReport, build, read_conversations
 from wildchat.curate.synth import SynthConfig, generate, write_synthetic
-from wildchat.curate.workdir import CountedNames, WorkDir, conversation_key, load
+from wildchat.curate.workdir import WorkDir, conversation_key, load
 from wildchat.records import Conversation
 from wildchat.store import Store, make_engine, migrate
 
@@ -432,11 +432,9 @@ def compare(
         for key, spans in zip(data.keys(), data.span_keys, strict=True):
             if key in wanted:
                 stored_keys[key] = set(spans)
-    for path in (work.root / "counted").glob("*.pkl"):
-        counted: CountedNames = load(path)
-        for key, names in counted.found.items():
-            if key in wanted:
-                stored_keys[key] |= names
+    for key, names in work.counted_names():
+        if key in wanted:
+            stored_keys[key] |= names
     # Our build runs NER only where a name could be replaced and then counts exactly the names
     # that could be (needed_names.pkl); other PERSON counts are left incomplete by design.
     needed_path = work.root / "needed_names.pkl"

@@ -11,7 +11,6 @@ by running it again, and a later build only processes conversations it has not s
 from __future__ import annotations
 
 import logging
-import pickle
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -33,12 +32,10 @@ from wildchat.curate.engines import (
     open_engine,
 )
 from wildchat.curate.workdir import (
-    CountedNames,
     ShardData,
     WorkDir,
     conversation_key,
     dump_atomic,
-    load,
     shard_id,
     write_atomic,
 )
@@ -155,10 +152,8 @@ def run_with_progress(
     report: BuildReport,
 ) -> None:
     work = WorkDir(engine.processor.workdir)
-    if phase == "detect":
-        total = sum(len(work.shard_keys("pending", shard)) for shard in shards)
-    else:
-        total = sum(len(work.locate(shard).with_suffix(".keys").read_text().split()) for shard in shards)
+    paths = [work.path("pending", s) if phase == "detect" else work.locate(s) for s in shards]
+    total = sum(len(work.keys_at(path)) for path in paths)
     label = {"detect": "language+PII", "count": "PII names", "finish": "PII+toxicity"}[phase]
     started = time.perf_counter()
     with _progress(options.progress) as progress:
@@ -203,11 +198,9 @@ def add_deferred_names(
     work: WorkDir, current: set[str], needed: frozenset[str], counts: Counter[str]
 ) -> None:
     """Add what the count phase found (conversations already counting a name were skipped there)."""
-    for path in sorted((work.root / "counted").glob("*.pkl")):
-        counted: CountedNames = load(path)
-        for key, names in counted.found.items():
-            if key in current:
-                counts.update(names & needed)
+    for key, names in work.counted_names():
+        if key in current:
+            counts.update(names & needed)
 
 
 def count_names(
@@ -228,14 +221,6 @@ def count_names(
         run_with_progress(options, engine, "count", spans.shards, report)
         add_deferred_names(work, current, needed, spans.doc_freq)
     return spans.doc_freq
-
-
-def write_doc_freq(path: Path, counts: Counter[str]) -> None:
-    """Atomically: a worker of a resumed build must never read a half-written file."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        pickle.dump(dict(counts), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(path)
 
 
 def final_conversations(work: WorkDir, current: set[str]) -> Iterator[Conversation]:
@@ -265,7 +250,9 @@ def build(store: Store, options: BuildOptions) -> BuildReport:
             shards = plan_shards(work, todo, options.shard_size, options.workers)
             run_with_progress(options, engine, "detect", shards, report)
         with _Timer(report, "pii_doc_freq"):
-            write_doc_freq(processor.doc_freq_path(), count_names(options, engine, work, current, report))
+            # Atomically: a worker of a resumed build must never read a half-written file.
+            counts = count_names(options, engine, work, current, report)
+            dump_atomic(processor.doc_freq_path(), dict(counts))
         with _Timer(report, "pii_apply+toxicity"):
             run_with_progress(options, engine, "finish", work.shards("detected"), report)
     finally:

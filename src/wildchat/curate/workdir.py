@@ -100,14 +100,25 @@ class WorkDir:
         for shard in self.shards(phase):
             yield shard, read_shard(self.path(phase, shard))
 
+    @staticmethod
+    def keys_at(path: Path) -> list[str]:
+        """A shard file's conversation keys, read without unpickling the shard."""
+        return path.with_suffix(".keys").read_text().split()
+
     def shard_keys(self, phase: str, shard: str) -> list[str]:
-        return self.path(phase, shard).with_suffix(".keys").read_text().split()
+        return self.keys_at(self.path(phase, shard))
 
     def keys_in(self, phase: str) -> set[str]:
         keys: set[str] = set()
         for shard in self.shards(phase):
             keys.update(self.shard_keys(phase, shard))
         return keys
+
+    def counted_names(self) -> Iterator[tuple[str, frozenset[str]]]:
+        """(conversation key, names) for what the count phase found in deferred messages."""
+        for path in sorted((self.root / "counted").glob("*.pkl")):
+            counted: CountedNames = load(path)
+            yield from counted.found.items()
 
     def locate(self, shard: str) -> Path:
         """A detected or finished shard's file (a shard moves from detected/ to done/)."""

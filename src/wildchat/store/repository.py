@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +30,7 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
 from wildchat.records import Channel, Message, Turn, TurnStatus, Usage
@@ -418,6 +419,22 @@ class Store:
         return list(summaries.values())
 
 
+BindProcessors = dict[str, Callable[[Any], Any] | None]
+
+
+def _bind_processors(dialect: Dialect) -> BindProcessors:
+    """SQLAlchemy's own value conversions for the turn columns, for the writers that go around
+    its execution layer: their rows are then the ones `append_turn` writes."""
+    return {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in turns.c}
+
+
+def _bound_row(turn: Turn, processors: BindProcessors) -> dict[str, Any]:
+    return {
+        name: (process(value) if (process := processors[name]) is not None else value)
+        for name, value in turn_to_row(turn).items()
+    }
+
+
 class _NowaitSqliteWriter:
     """The consenting INSERT on plain sqlite3 connections (one per thread) that never wait.
 
@@ -437,11 +454,7 @@ class _NowaitSqliteWriter:
         if compiled.positiontup is None:
             raise ValueError("the SQLite dialect is expected to use positional parameters")
         self._names = list(compiled.positiontup)
-        columns = {c.name: c for c in turns.c}
-        self._processors = {
-            name: columns[name].type.dialect_impl(engine.dialect).bind_processor(engine.dialect)
-            for name in set(self._names)
-        }
+        self._processors = _bind_processors(engine.dialect)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -479,13 +492,8 @@ class _NowaitSqliteWriter:
         return conn
 
     def append(self, turn: Turn) -> bool | None:
-        row = turn_to_row(turn)
-        processors = self._processors
-        parameters = []
-        for name in self._names:
-            value = row[name]
-            process = processors[name]
-            parameters.append(process(value) if process is not None else value)
+        row = _bound_row(turn, self._processors)
+        parameters = [row[name] for name in self._names]
         try:
             # One statement in autocommit mode is its own transaction: no BEGIN/COMMIT calls.
             stored = self._connection().execute(self._sql, parameters).rowcount == 1
@@ -529,7 +537,7 @@ class _AsyncPostgresWriter:
         self._psycopg = psycopg
         dialect = engine.dialect
         self._sql = str(CONSENTING_INSERT.compile(dialect=dialect))
-        self._processors = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in turns.c}
+        self._processors = _bind_processors(dialect)
         self._connect_args = dialect.create_connect_args(engine.url)
         self._idle: list[tuple[Any, Any]] = []  # (connection, its cursor)
         self._open = 0
@@ -542,11 +550,7 @@ class _AsyncPostgresWriter:
         return cls(engine)
 
     async def append(self, turn: Turn) -> bool | None:
-        row = turn_to_row(turn)
-        parameters = {
-            name: (process(value) if (process := self._processors[name]) is not None else value)
-            for name, value in row.items()
-        }
+        parameters = _bound_row(turn, self._processors)
         if self._idle:
             conn, cursor = self._idle.pop()
         elif self._open < ASYNC_POSTGRES_CONNECTIONS:

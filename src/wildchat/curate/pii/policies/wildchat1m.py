@@ -228,7 +228,7 @@ class WildChat1MPolicy(Policy):
         # Names are replaced only in English messages, after a cue, outside role-play prompts.
         return language == ENGLISH and not _names_exempt(text) and _may_hold_cued_name(text)
 
-    def frequent_limit(self, entity_type: str) -> int | None:
+    def frequent_limit(self, entity_type: str) -> int:
         return PERSON_LIMIT if entity_type == "PERSON" else OTHER_LIMIT
 
     def keep(self, entity_type: str, text: str, start: int, end: int) -> bool:
@@ -267,5 +267,5 @@ class WildChat1MPolicy(Policy):
             return "rule"
         # Counted after the rules: a build counts exactly only the spans the rules accept
         # somewhere (the rest may be deferred), so no other span's reason may depend on counts.
-        limit = PERSON_LIMIT if entity.type == "PERSON" else OTHER_LIMIT
+        limit = self.frequent_limit(entity.type)
         return "frequent" if doc_freq.get(self.span_key(entity), 0) >= limit else None
