@@ -23,40 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from wildchat.curate.toxicity.schema import DETOXIFY_LABELS, MODERATION_KEYS
+
 if TYPE_CHECKING:
     from datasets import Features
 
-# The OpenAI moderation categories of the 2023/2024 API, in both spellings the public dataset keeps.
-OPENAI_MODERATION_CATEGORIES: tuple[str, ...] = (
-    "harassment",
-    "harassment/threatening",
-    "harassment_threatening",
-    "hate",
-    "hate/threatening",
-    "hate_threatening",
-    "self-harm",
-    "self-harm/instructions",
-    "self-harm/intent",
-    "self_harm",
-    "self_harm_instructions",
-    "self_harm_intent",
-    "sexual",
-    "sexual/minors",
-    "sexual_minors",
-    "violence",
-    "violence/graphic",
-    "violence_graphic",
-)
+# The OpenAI moderation categories of the 2023/2024 API, in both spellings the public dataset
+# keeps, and the Detoxify labels: defined once, with the records the toxicity stage builds.
+OPENAI_MODERATION_CATEGORIES: tuple[str, ...] = MODERATION_KEYS
 OPENAI_MODERATION_KEYS: tuple[str, ...] = ("categories", "category_scores", "flagged")
-DETOXIFY_KEYS: tuple[str, ...] = (
-    "identity_attack",
-    "insult",
-    "obscene",
-    "severe_toxicity",
-    "sexual_explicit",
-    "threat",
-    "toxicity",
-)
+DETOXIFY_KEYS: tuple[str, ...] = DETOXIFY_LABELS
 HEADER_KEYS: tuple[str, ...] = ("accept-language", "user-agent")
 
 TOP_LEVEL_FIELDS: tuple[str, ...] = (

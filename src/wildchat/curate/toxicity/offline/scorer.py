@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
@@ -201,25 +201,13 @@ class OfflineScorer:
                         break
                 if found_words:
                     matched.append(rule.rule_id)
-        scores = {c: _noisy_or(list(evidence[c].values())) for c in CATEGORIES_WITH_PROFANITY}
-        scores[PROF] = max(scores[PROF], profanity_check)
-        if cues.present("you"):
-            scores[H] = _noisy_or([scores[H], PROFANITY_TO_HARASSMENT * scores[PROF]])
-        if (
-            sexual_spans
-            and scores[SX] >= self.threshold_for(SX)
-            and any(cues.near("minor", s, e, MINOR_WINDOW) for s, e in sexual_spans)
-        ):
-            scores[SXM] = max(scores[SXM], scores[SX])
-        for child, parent in _PARENTS:
-            scores[parent] = max(scores[parent], scores[child])
-        flags = {c: scores[c] >= self.threshold_for(c) for c in MODERATION_CATEGORIES}
-        return OfflineResult(
-            scores={c: round(scores[c], 6) for c in CATEGORIES_WITH_PROFANITY},
-            flags=flags,
-            flagged=any(flags.values()),
-            profanity_check=profanity_check,
-            matched=tuple(matched),
+        return self._conclude(
+            evidence,
+            profanity_check,
+            addressed=cues.present("you"),
+            sexual_spans=sexual_spans,
+            minor_near=lambda start, end: cues.near("minor", start, end, MINOR_WINDOW),
+            matched=matched,
         )
 
     def _analyze_one_reference(self, lexicon: Lexicon, text: str, profanity_check: float) -> OfflineResult:
@@ -258,12 +246,34 @@ class OfflineScorer:
                     break
             if hits:
                 matched.append(rule.rule_id)
+        return self._conclude(
+            evidence,
+            profanity_check,
+            addressed=bool(spans.get("you")),
+            sexual_spans=sexual_spans,
+            minor_near=lambda start, end: _near(spans.get("minor", ()), start, end, MINOR_WINDOW),
+            matched=matched,
+        )
+
+    def _conclude(
+        self,
+        evidence: dict[str, dict[str, float]],
+        profanity_check: float,
+        addressed: bool,
+        sexual_spans: list[tuple[int, int]],
+        minor_near: Callable[[int, int], bool],
+        matched: list[str],
+    ) -> OfflineResult:
+        """Scores and flags from the evidence, shared by both paths: `addressed`, someone is
+        spoken to ("you"); `minor_near`, whether a minor is mentioned near a sexual span."""
         scores = {c: _noisy_or(list(evidence[c].values())) for c in CATEGORIES_WITH_PROFANITY}
         scores[PROF] = max(scores[PROF], profanity_check)
-        if spans.get("you"):
+        if addressed:
             scores[H] = _noisy_or([scores[H], PROFANITY_TO_HARASSMENT * scores[PROF]])
-        if scores[SX] >= self.threshold_for(SX) and any(
-            _near(spans.get("minor", ()), s, e, MINOR_WINDOW) for s, e in sexual_spans
+        if (
+            sexual_spans
+            and scores[SX] >= self.threshold_for(SX)
+            and any(minor_near(start, end) for start, end in sexual_spans)
         ):
             scores[SXM] = max(scores[SXM], scores[SX])
         for child, parent in _PARENTS:
