@@ -235,6 +235,18 @@ def test_garbage_never_causes_a_500(service: LiveService) -> None:
     assert httpx.get(service.url + "/no/such/route").json()["error"]["code"] == "not_found"
 
 
+def test_chat_route_is_documented_and_answers_other_methods_in_openai_format(service: LiveService) -> None:
+    document = httpx.get(service.url + "/openapi.json").json()
+    post = document["paths"]["/v1/chat/completions"]["post"]
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/ChatCompletionIn"}
+    schemas = document["components"]["schemas"]
+    assert {"model", "messages", "stream", "temperature"} <= set(schemas["ChatCompletionIn"]["properties"])
+    assert "ChatMessageIn" in schemas and "StreamOptions" in schemas  # every $ref resolves
+    wrong = httpx.get(service.api_url + "/chat/completions")
+    assert wrong.status_code == 405 and wrong.json()["error"]["message"]
+
+
 def test_missing_key_is_401_with_guidance(service: LiveService) -> None:
     response = httpx.post(service.api_url + "/chat/completions", json={"model": "loopback", "messages": USER})
     assert response.status_code == 401

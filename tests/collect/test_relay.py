@@ -22,7 +22,7 @@ from wildchat.collect.backends.base import BackendError, ChatRequest
 from wildchat.collect.backends.upstream import UpstreamBackend
 from wildchat.collect.models import ModelRoute
 from wildchat.collect.services import ParticipantCache
-from wildchat.collect.turns import TurnJob, _Events
+from wildchat.collect.turns import DONE, EventStreamResponse, LastEvents, TurnJob, _Events
 from wildchat.records import Channel, Message, Turn
 from wildchat.store import Store, make_engine, migrate
 from wildchat.store.repository import hash_api_key
@@ -230,3 +230,26 @@ def test_the_reply_ends_at_done_and_the_connection_is_reused() -> None:
         took = asyncio.run(two_turns(url))
     assert max(took) < 0.4
     assert len(ports) == 2 and ports[0] == ports[1]
+
+
+def test_the_last_events_and_the_end_of_the_body_go_out_in_one_message() -> None:
+    """Clients read on after [DONE] until the body ends: one write, one wake-up for them."""
+    sent: list[dict[str, Any]] = []
+
+    async def events() -> AsyncIterator[bytes]:
+        yield b"data: {}\n\n"
+        yield LastEvents(b"data: {}\n\n" + DONE)
+        raise AssertionError("nothing is asked for after the last events")
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(10)
+        return {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/chat/completions", "headers": []}
+    anyio.run(EventStreamResponse(events()), scope, receive, send)
+    assert [m["type"] for m in sent] == ["http.response.start", "http.response.body", "http.response.body"]
+    assert sent[1]["more_body"] is True
+    assert sent[2]["body"].endswith(DONE) and sent[2]["more_body"] is False

@@ -87,6 +87,15 @@ def create_app(settings: Settings | None = None, migrate_schema: bool = True) ->
         redoc_url=None,
     )
     install_error_handlers(app)
+    openapi = app.openapi
+
+    def documented() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = api.document_chat(openapi())
+        return app.openapi_schema
+
+    app.openapi = documented  # type: ignore[method-assign]
+    app.router.routes.insert(0, api.chat_route)
     app.include_router(api.router)
     app.include_router(participants.router)
     app.include_router(web.router)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -69,17 +71,22 @@ async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
     return exc.response()
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    errors = exc.errors()
+def invalid_body(errors: Sequence[Any]) -> ApiError:
+    """Pydantic's validation errors as the OpenAI API reports them: 400 for JSON that does not
+    parse, else 422 naming the first field at fault."""
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
-        return ApiError(400, "The request body is not valid JSON.", code="invalid_json").response()
+        return ApiError(400, "The request body is not valid JSON.", code="invalid_json")
     param = _field_path(tuple(first.get("loc", ())))
     message = f"Invalid value for '{param}': {first.get('msg', 'invalid')}"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return ApiError(422, message, code="invalid_value", param=param).response()
+    return ApiError(422, message, code="invalid_value", param=param)
+
+
+async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return invalid_body(exc.errors()).response()
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:

@@ -71,12 +71,14 @@ class TurnRecorder:
         connection (Store.append_turn_async). Otherwise, and whenever masking has work to do,
         it runs in a worker thread.
         """
+        stored: bool | None = None
+        if self.pii_masking == "off":
+            stored = self.store.append_turn_nowait(turn)
+            if stored is not None:  # written without leaving the event loop: nothing to shield
+                return stored
         with anyio.CancelScope(shield=True):
-            stored: bool | None = None
             if self.pii_masking == "off":
-                stored = self.store.append_turn_nowait(turn)
-                if stored is None:
-                    stored = await self.store.append_turn_async(turn)
+                stored = await self.store.append_turn_async(turn)
             if stored is None:
                 stored = await anyio.to_thread.run_sync(self._store, turn)
         return bool(stored)
@@ -165,7 +167,8 @@ async def open_stream(job: TurnJob, request: ChatRequest) -> tuple[ChatChunk, As
 
 async def _close(chunks: AsyncIterator[ChatChunk]) -> None:
     aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
+    # A finished async generator has no frame left: nothing to close, no cancel scope to enter.
+    if aclose is not None and getattr(chunks, "ag_frame", True) is not None:
         with anyio.CancelScope(shield=True):
             await aclose()
 
@@ -253,6 +256,14 @@ def _sse(payload: Any) -> bytes:
 DONE = b"data: [DONE]\n\n"
 
 
+class LastEvents(bytes):
+    """The stream's final bytes: sent together with the end of the response body, in one write.
+
+    Clients (the OpenAI SDK among them) read on after [DONE] until the body ends, so a separate
+    end-of-body write costs them one more wake-up and round through their event loop.
+    """
+
+
 async def stream_events(
     job: TurnJob, first: ChatChunk, chunks: AsyncIterator[ChatChunk], include_usage: bool
 ) -> AsyncIterator[bytes]:
@@ -289,7 +300,7 @@ async def stream_events(
         if include_usage and turn.usage is not None:
             tail += events.usage(turn.usage)
         try:
-            yield tail + DONE
+            yield LastEvents(tail + DONE)
         finally:
             # On the loop's next turn: after the response's last byte (the end of the chunked
             # body, which clients wait for too), not before it.
@@ -340,9 +351,14 @@ class EventStreamResponse(Response):
             group.start_soon(watch_disconnect)
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+                ended = False
                 async for event in self._events:
-                    await send({"type": "http.response.body", "body": event, "more_body": True})
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    ended = isinstance(event, LastEvents)
+                    await send({"type": "http.response.body", "body": event, "more_body": not ended})
+                    if ended:
+                        break
+                if not ended:
+                    await send({"type": "http.response.body", "body": b"", "more_body": False})
             except OSError:
                 pass  # the client went away mid-write; the events' cleanup logs the turn
             finally:
