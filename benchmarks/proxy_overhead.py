@@ -25,8 +25,8 @@ import sys
 import tempfile
 import time
 from collections.abc import Coroutine, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -102,53 +102,88 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(
-    base_url: str, key: str, concurrency: int, requests: int, warmup: int, service_pid: int | None = None
-) -> Row:
+@dataclass
+class Target:
+    """One path to the upstream: the URL the client talks to, and the service process if any."""
+
+    path: str
+    base_url: str
+    key: str
+    pid: int | None = None
+
+
+@dataclass
+class Samples:
+    latencies: list[float] = field(default_factory=list)
+    wrong: int = 0
+    wall_s: float = 0.0
+    cpu_s: float | None = 0.0
+
+    def row(self, path: str, concurrency: int) -> Row:
+        requests = len(self.latencies)
+        return Row(
+            path=path,
+            concurrency=concurrency,
+            requests=requests,
+            p50_ms=statistics.median(self.latencies) * 1000,
+            p99_ms=percentile(self.latencies, 99) * 1000,
+            throughput_rps=requests / self.wall_s,
+            wrong_replies=self.wrong,
+            service_cpu_ms=None if self.cpu_s is None else self.cpu_s / requests * 1000,
+        )
+
+
+async def run_turns(
+    client: openai.AsyncOpenAI, concurrency: int, total: int, samples: Samples | None
+) -> None:
+    queue = iter(range(total))
+
+    async def worker() -> None:
+        for number in queue:
+            seconds, right = await one_turn(client, number)
+            if samples is not None:
+                samples.latencies.append(seconds)
+                samples.wrong += not right
+
+    await asyncio.gather(*(worker() for _ in range(min(concurrency, total))))
+
+
+async def measure_level(
+    targets: list[Target], concurrency: int, requests: int, warmup: int, rounds: int
+) -> list[Row]:
+    """All paths at one concurrency, interleaved: `rounds` rounds, each giving every path its share
+    of the requests in turn (the order reversed every other round), so that the machine's drift
+    over the run (other processes, caches, CPU placement) reaches every path alike."""
     # The SDK's own HTTP client (a pool of up to 1,000 connections), as participants use it.
-    client = openai.AsyncOpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=60.0)
-    latencies: list[float] = []
-    wrong = 0
-
-    async def run(total: int, record: bool) -> None:
-        nonlocal wrong
-        queue = iter(range(total))
-
-        async def worker() -> None:
-            nonlocal wrong
-            for number in queue:
-                seconds, right = await one_turn(client, number)
-                if record:
-                    latencies.append(seconds)
-                    wrong += not right
-
-        await asyncio.gather(*(worker() for _ in range(min(concurrency, total))))
-
+    clients = {
+        t.path: openai.AsyncOpenAI(base_url=t.base_url, api_key=t.key, max_retries=0, timeout=60.0)
+        for t in targets
+    }
+    samples = {t.path: Samples() for t in targets}
     try:
-        await run(warmup, record=False)
-        cpu_before = cpu_seconds(service_pid) if service_pid else None
-        started = time.perf_counter()
-        await run(requests, record=True)
-        wall = time.perf_counter() - started
-        cpu_after = cpu_seconds(service_pid) if service_pid else None
+        for target in targets:
+            await run_turns(clients[target.path], concurrency, warmup, None)
+        for number in range(rounds):
+            order = targets if number % 2 == 0 else targets[::-1]
+            for target in order:
+                share = requests // rounds + (number < requests % rounds)
+                found = samples[target.path]
+                cpu_before = cpu_seconds(target.pid) if target.pid else None
+                started = time.perf_counter()
+                await run_turns(clients[target.path], concurrency, share, found)
+                found.wall_s += time.perf_counter() - started
+                cpu_after = cpu_seconds(target.pid) if target.pid else None
+                if found.cpu_s is not None and cpu_before is not None and cpu_after is not None:
+                    found.cpu_s += cpu_after - cpu_before
+                else:
+                    found.cpu_s = None
     finally:
-        await client.close()
-    service_cpu_ms = None
-    if cpu_before is not None and cpu_after is not None:
-        service_cpu_ms = (cpu_after - cpu_before) / requests * 1000
-    return Row(
-        path="",
-        concurrency=concurrency,
-        requests=requests,
-        p50_ms=statistics.median(latencies) * 1000,
-        p99_ms=percentile(latencies, 99) * 1000,
-        throughput_rps=requests / wall,
-        wrong_replies=wrong,
-        service_cpu_ms=service_cpu_ms,
-    )
+        for client in clients.values():
+            await client.close()
+    return [samples[t.path].row(t.path, concurrency) for t in targets]
 
 
-def run_async(coroutine: Coroutine[Any, Any, Row]) -> Row:
+def run_async(coroutine: Coroutine[Any, Any, list[Row]]) -> list[Row]:
     """uvloop when installed (as uvicorn uses it): the client should cost as little CPU as it can."""
     try:
         import uvloop
@@ -157,27 +192,21 @@ def run_async(coroutine: Coroutine[Any, Any, Row]) -> Row:
     return uvloop.run(coroutine)
 
 
-def measure_path(
-    path: str,
-    base_url: str,
-    key: str,
-    levels: list[int],
-    requests: int | None,
-    warmup: int,
-    service_pid: int | None = None,
+def measure_all(
+    targets: list[Target], levels: list[int], requests: int | None, warmup: int, rounds: int
 ) -> list[Row]:
     rows = []
     for concurrency in levels:
         total = requests or default_requests(concurrency)
         warm = max(warmup, 2 * concurrency)
-        row = run_async(measure(base_url, key, concurrency, total, warm, service_pid))
-        row.path = path
-        rows.append(row)
-        cpu = "" if row.service_cpu_ms is None else f", service CPU {row.service_cpu_ms:.2f} ms/turn"
-        console.print(
-            f"  {path:<10} c={concurrency:<3} {total} requests: p50 {row.p50_ms:.2f} ms, "
-            f"p99 {row.p99_ms:.2f} ms, {row.throughput_rps:.0f} req/s{cpu}"
-        )
+        level = run_async(measure_level(targets, concurrency, total, warm, rounds))
+        for row in level:
+            cpu = "" if row.service_cpu_ms is None else f", service CPU {row.service_cpu_ms:.2f} ms/turn"
+            console.print(
+                f"  {row.path:<10} c={concurrency:<3} {row.requests} requests: p50 {row.p50_ms:.2f} ms, "
+                f"p99 {row.p99_ms:.2f} ms, {row.throughput_rps:.0f} req/s{cpu}"
+            )
+        rows += level
     return rows
 
 
@@ -209,25 +238,24 @@ def postgresql_schema() -> Iterator[str | None]:
         admin.dispose()
 
 
-def through_service(
-    path: str,
-    workdir: Path,
-    upstream_api_url: str,
-    database_url: str | None,
-    levels: list[int],
-    requests: int | None,
-    warmup: int,
-) -> list[Row]:
-    data_dir = workdir / path
-    with running_service(
-        data_dir, upstream_api_url, log_dir=workdir / "logs", database_url=database_url, name=path
-    ) as service:
-        key = new_key(service)
-        rows = measure_path(path, service.api_url, key, levels, requests, warmup, service.pid)
+def start_target(
+    stack: ExitStack, path: str, workdir: Path, upstream_api_url: str, database_url: str | None
+) -> tuple[Target, ServiceProcess]:
+    service = stack.enter_context(
+        running_service(
+            workdir / path, upstream_api_url, log_dir=workdir / "logs", database_url=database_url, name=path
+        )
+    )
+    return Target(path, service.api_url, new_key(service), service.pid), service
+
+
+def report_service_errors(services: list[ServiceProcess]) -> None:
+    for service in services:
         failures = [e for e in service.log_events() if e.get("level") in ("error", "critical")]
         if failures:
-            console.print(f"[red]{path}: the service logged {len(failures)} errors, e.g. {failures[0]}[/]")
-    return rows
+            console.print(
+                f"[red]{service.name}: the service logged {len(failures)} errors, e.g. {failures[0]}[/]"
+            )
 
 
 def new_key(service: ServiceProcess) -> str:
@@ -303,6 +331,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--warmup", type=int, default=30, help="unmeasured requests first (at least 2×c)")
     parser.add_argument("--paths", default="direct,sqlite,postgresql", help="which paths to measure")
+    parser.add_argument(
+        "--rounds", type=int, default=10, help="rounds the paths take turns in, per level [10]"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
     levels = sorted({int(c) for c in args.concurrency.split(",") if c.strip()})
@@ -310,29 +341,27 @@ def main(argv: list[str] | None = None) -> int:
     notes: list[str] = []
     rows: list[Row] = []
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="wildchat-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="wildchat-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
-        with running_upstream(workdir / "logs", delay_s=args.delay) as upstream:
-            if "direct" in paths:
-                rows += measure_path("direct", upstream.api_url, "direct", levels, args.requests, args.warmup)
-            if "sqlite" in paths:
-                rows += through_service(
-                    "sqlite", workdir, upstream.api_url, None, levels, args.requests, args.warmup
-                )
-            if "postgresql" in paths:
-                with postgresql_schema() as pg_url:
-                    if pg_url is None:
-                        notes.append(f"postgresql: skipped, {PG_URL} is unreachable")
-                    else:
-                        rows += through_service(
-                            "postgresql",
-                            workdir,
-                            upstream.api_url,
-                            pg_url,
-                            levels,
-                            args.requests,
-                            args.warmup,
-                        )
+        upstream = stack.enter_context(running_upstream(workdir / "logs", delay_s=args.delay))
+        targets: list[Target] = []
+        services: list[ServiceProcess] = []
+        if "direct" in paths:
+            targets.append(Target("direct", upstream.api_url, "direct"))
+        if "sqlite" in paths:
+            target, service = start_target(stack, "sqlite", workdir, upstream.api_url, None)
+            targets.append(target)
+            services.append(service)
+        if "postgresql" in paths:
+            pg_url = stack.enter_context(postgresql_schema())
+            if pg_url is None:
+                notes.append(f"postgresql: skipped, {PG_URL} is unreachable")
+            else:
+                target, service = start_target(stack, "postgresql", workdir, upstream.api_url, pg_url)
+                targets.append(target)
+                services.append(service)
+        rows = measure_all(targets, levels, args.requests, args.warmup, args.rounds)
+        report_service_errors(services)
     compare(rows)
     console.print(render(rows, levels, args.delay, notes))
     console.print(f"total time {time.monotonic() - started:.0f} s")

@@ -72,10 +72,11 @@ class Settings(BaseSettings):
         description="Offer only these upstream models (comma-separated); empty = all that it lists.",
     )
     upstream_timeout_s: float = Field(default=120.0, gt=0)
-    upstream_client: Literal["aiohttp", "sdk"] = Field(
-        default="aiohttp",
-        description="How replies are streamed from the upstream: aiohttp (one shared session, about "
-        "half the CPU per turn) or sdk (the official openai SDK). Models are listed with the SDK.",
+    upstream_client: Literal["http", "sdk"] = Field(
+        default="http",
+        description="How replies are streamed from the upstream: http (wildchat's own keep-alive "
+        "HTTP/1.1 client, a third of the SDK's CPU per turn and the lowest latency; no proxies, no "
+        "HTTP/2) or sdk (the official openai SDK). Models are always listed with the SDK.",
     )
     embedded: bool = Field(
         default=True,

@@ -25,7 +25,7 @@ def service(service_on: Any, database_url: str) -> Iterator[LiveService]:
         yield live
 
 
-@pytest.fixture(params=["aiohttp", "sdk"])
+@pytest.fixture(params=["http", "sdk"])
 def relay_service(
     request: pytest.FixtureRequest, service_on: Any, database_url: str
 ) -> Iterator[LiveService]:
@@ -157,7 +157,7 @@ def test_upstream_timeout_is_a_502_and_the_partial_reply_is_kept(service_on: Any
         with pytest.raises(openai.APIError):
             list(client_for(live).chat.completions.create(model="loopback-slow", messages=USER, stream=True))
         [turn] = stored_turns(live)
-    assert turn.status is TurnStatus.ERROR and "SocketTimeoutError" in (turn.error or "")
+    assert turn.status is TurnStatus.ERROR and "HttpTimeout" in (turn.error or "")
     assert turn.response == ""
 
 

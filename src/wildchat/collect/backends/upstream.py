@@ -1,7 +1,7 @@
 """Any OpenAI-compatible server (OpenAI, vLLM, llama.cpp server, Ollama).
 
-Replies stream over one shared aiohttp session by default; the official SDK lists the models and
-is the opt-in streaming client (`upstream_client = "sdk"`).
+Replies stream over our own small HTTP/1.1 client by default (`streaming_http`); the official SDK
+lists the models and is the opt-in streaming client (`upstream_client = "sdk"`).
 """
 
 from __future__ import annotations
@@ -12,17 +12,23 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any, Literal
 
-import aiohttp
 import openai
 from openai import AsyncOpenAI
 
 from wildchat import __version__
 from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest
+from wildchat.collect.backends.streaming_http import (
+    HttpError,
+    HttpTimeout,
+    Response,
+    StreamingHttpClient,
+    drain,
+)
 from wildchat.records import Usage
 
 log = logging.getLogger("wildchat.collect")
 
-UpstreamClient = Literal["aiohttp", "sdk"]
+UpstreamClient = Literal["http", "sdk"]
 
 # Upstream statuses that mean "the client's request was wrong" (e.g. context too long), passed
 # on as a 400; anything else is the upstream failing, a 502.
@@ -42,7 +48,7 @@ class UpstreamBackend:
         api_key: str | None,
         timeout_s: float = 120.0,
         only_models: list[str] | None = None,
-        client: UpstreamClient = "aiohttp",
+        client: UpstreamClient = "http",
     ) -> None:
         self.base_url = base_url
         self.only_models = list(only_models or [])
@@ -58,9 +64,8 @@ class UpstreamBackend:
             max_retries=0,  # a retry after partial output would duplicate text; we fail fast
             http_client=openai.DefaultAioHttpClient(timeout=timeout_s),
         )
-        # Created on first use: a ClientSession belongs to the event loop that is running then.
-        self._session: aiohttp.ClientSession | None = None
-        self._completions_url = base_url.rstrip("/") + "/chat/completions"
+        # Created on first use, in the event loop that will use it.
+        self._streaming: StreamingHttpClient | None = None
         self._models: list[str] = []
         self._send_stream_options = True
 
@@ -76,9 +81,9 @@ class UpstreamBackend:
             log.warning("upstream model list unavailable at start", extra={"reason": str(exc)})
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._streaming is not None:
+            await self._streaming.close()
+            self._streaming = None
         await self._client.close()
 
     async def refresh_models(self) -> list[str]:
@@ -122,75 +127,69 @@ class UpstreamBackend:
 
     def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:
         # Streaming a turn through the SDK costs 1.6 ms of CPU (request building, httpx models
-        # over aiohttp), through a plain aiohttp session 0.7 ms (measured in-process against the
-        # loopback upstream). At concurrency 32 on 2 cores, shared with the client and the
-        # upstream, the service has about 1.8 ms per turn in all to keep 80 % of direct
-        # throughput (benchmarks/proxy_overhead.py). The SDK stays available as an option.
+        # over aiohttp), through a plain aiohttp session 0.7 ms, through StreamingHttpClient less
+        # again, and it writes the request at once (measured in-process and inside the service
+        # against the loopback upstream; see streaming_http). At concurrency 32 on 2 cores, shared
+        # with the client and the upstream, the service has about 1.8 ms per turn in all to keep
+        # 80 % of direct throughput (benchmarks/proxy_overhead.py). The SDK stays an option.
         if self.client == "sdk":
             return _relay(self._sdk_lines(request))
-        return _relay(self._aiohttp_lines(request))
+        return _relay(self._http_lines(request))
 
-    # -- aiohttp ---------------------------------------------------------------------------------
+    # -- StreamingHttpClient ---------------------------------------------------------------------
 
-    def _http(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            timeout = self._timeout_s
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
-                # Per phase, as the SDK applies its timeout: a long reply is no timeout as long
-                # as chunks keep coming.
-                timeout=aiohttp.ClientTimeout(
-                    total=None, connect=timeout, sock_connect=timeout, sock_read=timeout
-                ),
-                headers={
-                    "Authorization": f"Bearer {self._api_key}",
-                    "Content-Type": "application/json",
-                    "User-Agent": f"wildchat/{__version__}",
-                },
-                # Participants share this session: no upstream cookie may follow one to another.
-                cookie_jar=aiohttp.DummyCookieJar(),
-                # No trust_env: it looks up .netrc and proxy variables in a thread on every
-                # request (two thread hops per turn); the SDK's aiohttp transport ignored them too.
-            )
-        return self._session
+    def _http(self) -> StreamingHttpClient:
+        if self._streaming is None:
+            headers = {
+                "Authorization": f"Bearer {self._api_key}",
+                "Content-Type": "application/json",
+                "Accept": "text/event-stream",
+                "User-Agent": f"wildchat/{__version__}",
+            }
+            self._streaming = StreamingHttpClient(self.base_url, headers, self._timeout_s, MAX_CONNECTIONS)
+        return self._streaming
 
-    async def _aiohttp_open(self, request: ChatRequest) -> aiohttp.ClientResponse:
+    async def _http_open(self, request: ChatRequest) -> Response:
         body = json.dumps(self._arguments(request), ensure_ascii=False).encode()
+        http = self._http()
         try:
-            response = await self._http().post(self._completions_url, data=body, allow_redirects=False)
-        except TimeoutError as exc:
+            response = await http.post("/chat/completions", body)
+        except HttpTimeout as exc:
             raise BackendError("the upstream model server timed out") from exc
-        except (aiohttp.ClientError, ValueError, OSError) as exc:
+        except HttpError as exc:
             raise BackendError("the upstream model server is unreachable") from exc
-        if response.status < 300:
+        status = response.status
+        if status < 300:
             return response  # redirects are not followed: a POST must not turn into a GET
+        detail = b""
         try:
-            detail = await response.content.read(MAX_ERROR_BYTES)
-        except (aiohttp.ClientError, TimeoutError):
-            detail = b""
+            while len(detail) < MAX_ERROR_BYTES and (chunk := await response.read()):
+                detail += chunk
+        except HttpError:
+            pass
         finally:
-            response.close()
-        if response.status == 400 and self._send_stream_options and b"stream_options" in detail:
+            http.release(response)
+        if status == 400 and self._send_stream_options and b"stream_options" in detail:
             # Older servers reject stream_options; ask again without usage reporting.
             self._send_stream_options = False
-            return await self._aiohttp_open(request)
-        status = 400 if response.status in CLIENT_FAULT_STATUSES else 502
-        raise BackendError(f"the upstream model server answered {response.status}", status)
+            return await self._http_open(request)
+        ours = 400 if status in CLIENT_FAULT_STATUSES else 502
+        raise BackendError(f"the upstream model server answered {status}", ours)
 
-    async def _aiohttp_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
+    async def _http_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
         """The `data:` lines of the reply, split from whatever the socket delivered, up to `[DONE]`.
 
         Reading what has arrived and splitting it here costs one wake-up per network read,
-        where `readline` costs one per line (and an SSE event is a line plus a blank one).
-        The reply ends at `[DONE]`: the end of the HTTP body, which follows it, is read after
-        the client has its answer (`_finish`), so the connection still goes back to the pool.
+        where reading line by line costs one per line (and an SSE event is a line plus a blank
+        one). The reply ends at `[DONE]`: the end of the HTTP body, which follows it, is read
+        after the client has its answer (`_finish`), so the connection still goes back to the pool.
         """
-        response = await self._aiohttp_open(request)
+        response = await self._http_open(request)
         done = False
         try:
             pending: list[bytes] = []
             held = 0
-            async for data in response.content.iter_any():
+            while data := await response.read():
                 if b"\n" not in data:
                     held += len(data)
                     if held > MAX_EVENT_BYTES:
@@ -215,9 +214,22 @@ class UpstreamBackend:
                 if line.startswith(b"data:") and line[5:].strip() != b"[DONE]":
                     yield line.decode()
         finally:
-            _finish(response, done)
+            self._finish(response, done)
 
-        # -- the SDK ---------------------------------------------------------------------------------
+    def _finish(self, response: Response, done: bool) -> None:
+        """Give the connection back: to the pool when the reply ended, else close it."""
+        http = self._http()
+        if done and not response.complete:  # the end of the body follows [DONE]: read it later
+            draining = drain(http, response, MAX_ERROR_BYTES, DRAIN_TIMEOUT_S)
+            task = asyncio.get_running_loop().create_task(draining)
+            _DRAINING.add(task)
+            task.add_done_callback(_DRAINING.discard)
+            return
+        if not (done or response.complete):
+            response.close()  # our client went away mid-reply: closing tells the upstream to stop
+        http.release(response)
+
+    # -- the SDK ---------------------------------------------------------------------------------
 
     async def _sdk_open(self, request: ChatRequest) -> tuple[Any, Any]:
         """The SDK's raw streaming response: our own SSE parsing is far cheaper per chunk than
@@ -284,34 +296,6 @@ async def _relay(lines: AsyncGenerator[str, None]) -> AsyncIterator[ChatChunk]:
 
 _DRAINING: set[asyncio.Task[None]] = set()  # strong references until each task is done
 DRAIN_TIMEOUT_S = 5.0
-
-
-def _finish(response: aiohttp.ClientResponse, done: bool) -> None:
-    """Give the upstream connection back: to the pool when the reply ended, else close it."""
-    if response.content.at_eof():
-        response.release()
-    elif done:
-        task = asyncio.get_running_loop().create_task(_drain(response))
-        _DRAINING.add(task)
-        task.add_done_callback(_DRAINING.discard)
-    else:
-        # Our client went away mid-reply: closing the connection tells the upstream to stop.
-        response.close()
-
-
-async def _drain(response: aiohttp.ClientResponse) -> None:
-    """Read what follows `[DONE]` (the end of the chunked body) so the connection can be reused."""
-    try:
-        async with asyncio.timeout(DRAIN_TIMEOUT_S):
-            read = 0
-            while chunk := await response.content.readany():
-                read += len(chunk)
-                if read > MAX_ERROR_BYTES:  # a server that keeps talking: not worth keeping
-                    response.close()
-                    return
-        response.release()
-    except (TimeoutError, aiohttp.ClientError, OSError):
-        response.close()
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
