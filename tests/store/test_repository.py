@@ -281,3 +281,28 @@ def test_async_append_on_postgresql(store: Store) -> None:
             await store.aclose()
 
     asyncio.run(writes())
+
+
+def test_a_turn_prepared_while_streaming_is_stored_as_written_at_once(store: Store) -> None:
+    """Request columns converted early, outcome filled in later: the same row as converting
+    everything at the end (SQLite's event-loop writer, PostgreSQL's async one)."""
+    participant, _ = store.create_participant("v1")
+    turn = make_turn(participant.id, response="", finish_reason=None, usage=None, completed_at=None)
+    prepared = store.prepare_turn(turn)
+    assert prepared is not None
+    turn.response, turn.finish_reason, turn.usage = "Später als gedacht.", "length", Usage(5, 7)
+    turn.status, turn.completed_at = TurnStatus.INTERRUPTED, datetime.now(UTC)
+    with pytest.raises(ValueError, match="another turn"):
+        store.append_turn_nowait(make_turn(participant.id), prepared)
+
+    async def write() -> bool | None:
+        try:
+            return await store.append_turn_async(turn, prepared)
+        finally:
+            await store.aclose()
+
+    if store.engine.url.get_backend_name() == "postgresql":
+        assert asyncio.run(write()) is True
+    else:
+        assert store.append_turn_nowait(turn, prepared) is True
+    assert store.get_turn(turn.id) == turn

@@ -25,6 +25,7 @@ from wildchat.collect.models import ModelRoute
 from wildchat.collect.schemas import ChatCompletionIn
 from wildchat.records import Message, Turn, TurnStatus, Usage
 from wildchat.store import Store
+from wildchat.store.repository import PreparedTurn
 
 log = logging.getLogger("wildchat.collect")
 
@@ -61,7 +62,11 @@ class TurnRecorder:
         # "again": this may follow an async attempt whose connection died after sending.
         return self.store.append_turn_again(turn)
 
-    async def write(self, turn: Turn) -> bool:
+    def prepare(self, turn: Turn) -> PreparedTurn | None:
+        """The turn's request columns converted for the event-loop writers, ahead of its outcome."""
+        return self.store.prepare_turn(turn) if self.pii_masking == "off" else None
+
+    async def write(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool:
         """Append the turn; shielded so a cancelled request still stores it. False: not stored
         because the participant withdrew meanwhile (consent wins).
 
@@ -73,12 +78,12 @@ class TurnRecorder:
         """
         stored: bool | None = None
         if self.pii_masking == "off":
-            stored = self.store.append_turn_nowait(turn)
+            stored = self.store.append_turn_nowait(turn, prepared)
             if stored is not None:  # written without leaving the event loop: nothing to shield
                 return stored
         with anyio.CancelScope(shield=True):
             if self.pii_masking == "off":
-                stored = await self.store.append_turn_async(turn)
+                stored = await self.store.append_turn_async(turn, prepared)
             if stored is None:
                 stored = await anyio.to_thread.run_sync(self._store, turn)
         return bool(stored)
@@ -279,6 +284,8 @@ async def stream_events(
     try:
         _apply(job, first)
         yield events.chunk({"role": "assistant", "content": first.text})
+        # While the reply streams (the first event is out): less to do between its end and the commit.
+        prepared = job.recorder.prepare(turn)
         finish_reason = first.finish_reason
         if finish_reason is None:
             async for chunk in chunks:
@@ -293,7 +300,7 @@ async def stream_events(
         settle()
         job.finish(TurnStatus.COMPLETE, finish_reason or "stop")
         # Committed before the client hears the reply is complete: a delivered reply is a logged one.
-        stored = await job.recorder.write(turn)
+        stored = await job.recorder.write(turn, prepared)
         recorded = True
         # The end in one write: the client waits for [DONE], not for each event on its own.
         tail = events.chunk({}, turn.finish_reason)

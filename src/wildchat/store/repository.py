@@ -308,7 +308,14 @@ class Store:
                 raise
             return True
 
-    async def append_turn_async(self, turn: Turn) -> bool | None:
+    def prepare_turn(self, turn: Turn) -> PreparedTurn | None:
+        """Convert the turn's request columns for `append_turn_nowait`/`append_turn_async` now,
+        while its reply streams, so that less is left to do between the reply's end and the
+        commit the client waits for. Only the outcome columns may change afterwards."""
+        writer = self._nowait or self._async
+        return writer.prepare(turn) if writer is not None else None
+
+    async def append_turn_async(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool | None:
         """`append_turn` on the event loop, for PostgreSQL (psycopg); None where it cannot.
 
         A worker thread and SQLAlchemy's pooled connection (pre-ping included) cost 0.5 ms of
@@ -317,9 +324,10 @@ class Store:
         `append_turn_again` in a thread) for other databases, when all of this process's async
         connections are busy, and when the connection fails, e.g. after a server restart.
         """
-        return await self._async.append(turn) if self._async is not None else None
+        _check_prepared(turn, prepared)
+        return await self._async.append(turn, prepared) if self._async is not None else None
 
-    def append_turn_nowait(self, turn: Turn) -> bool | None:
+    def append_turn_nowait(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool | None:
         """`append_turn` where it cannot wait, for the event loop; None where it would have to.
 
         Only for an SQLite file: a write there takes well under a millisecond, less than the hop
@@ -327,7 +335,8 @@ class Store:
         turn. None at once when another writer (another worker process, a withdrawal) holds the
         lock: the caller then uses `append_turn` in a thread.
         """
-        return self._nowait.append(turn) if self._nowait is not None else None
+        _check_prepared(turn, prepared)
+        return self._nowait.append(turn, prepared) if self._nowait is not None else None
 
     def append_turns(self, batch: list[Turn]) -> None:
         """Append many turns in one transaction (imports, synthetic logs)."""
@@ -428,11 +437,47 @@ def _bind_processors(dialect: Dialect) -> BindProcessors:
     return {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in turns.c}
 
 
-def _bound_row(turn: Turn, processors: BindProcessors) -> dict[str, Any]:
-    return {
-        name: (process(value) if (process := processors[name]) is not None else value)
-        for name, value in turn_to_row(turn).items()
-    }
+# The columns a turn's outcome fills in; the others are known when its request arrives.
+OUTCOME_COLUMNS = (
+    "completed_at",
+    "response",
+    "finish_reason",
+    "prompt_tokens",
+    "completion_tokens",
+    "status",
+    "error",
+)
+
+
+def _bound_row(
+    turn: Turn, processors: BindProcessors, prepared: PreparedTurn | None = None
+) -> dict[str, Any]:
+    """The turn's row with SQLAlchemy's conversions applied; with `prepared` (this turn's row
+    bound earlier), only its outcome columns are converted now."""
+    row = turn_to_row(turn)
+    if prepared is None:
+        return {
+            name: (process(value) if (process := processors[name]) is not None else value)
+            for name, value in row.items()
+        }
+    bound = dict(prepared.row)
+    for name in OUTCOME_COLUMNS:
+        value = row[name]
+        bound[name] = process(value) if (process := processors[name]) is not None else value
+    return bound
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedTurn:
+    """A turn's row converted for the database while its reply streams (Store.prepare_turn)."""
+
+    turn_id: int
+    row: dict[str, Any]
+
+
+def _check_prepared(turn: Turn, prepared: PreparedTurn | None) -> None:
+    if prepared is not None and prepared.turn_id != turn.id:
+        raise ValueError("the prepared row belongs to another turn")
 
 
 class _NowaitSqliteWriter:
@@ -491,8 +536,11 @@ class _NowaitSqliteWriter:
                 self._connections.append(conn)
         return conn
 
-    def append(self, turn: Turn) -> bool | None:
-        row = _bound_row(turn, self._processors)
+    def prepare(self, turn: Turn) -> PreparedTurn:
+        return PreparedTurn(turn.id, _bound_row(turn, self._processors))
+
+    def append(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool | None:
+        row = _bound_row(turn, self._processors, prepared)
         parameters = [row[name] for name in self._names]
         try:
             # One statement in autocommit mode is its own transaction: no BEGIN/COMMIT calls.
@@ -549,8 +597,11 @@ class _AsyncPostgresWriter:
             return None
         return cls(engine)
 
-    async def append(self, turn: Turn) -> bool | None:
-        parameters = _bound_row(turn, self._processors)
+    def prepare(self, turn: Turn) -> PreparedTurn:
+        return PreparedTurn(turn.id, _bound_row(turn, self._processors))
+
+    async def append(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool | None:
+        parameters = _bound_row(turn, self._processors, prepared)
         if self._idle:
             conn, cursor = self._idle.pop()
         elif self._open < ASYNC_POSTGRES_CONNECTIONS:
