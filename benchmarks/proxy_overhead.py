@@ -9,8 +9,10 @@ Starts the loopback upstream (tests/support/loopback_upstream.py: a fixed reply 
   postgresql  through `wildchat serve` on a fresh PostgreSQL schema (dropped afterwards; the row
               is skipped with a note when PostgreSQL is unreachable)
 
-Every reply is checked against the fixed text. Latency is the whole stream (request to [DONE]);
-throughput is requests completed per second of wall time. Run: python benchmarks/proxy_overhead.py
+The paths take turns in rounds (--rounds), so that the machine's drift over the run reaches all of
+them alike. Every reply is checked against the fixed text. Latency is the whole stream (request to
+[DONE]); throughput is requests completed per second of wall time.
+Run: python benchmarks/proxy_overhead.py
 """
 
 from __future__ import annotations

@@ -276,3 +276,25 @@ def test_https_verifies_the_server(tmp_path: Path) -> None:
                 await read_all(StreamingHttpClient(url, {}, timeout_s=5))
 
     asyncio.run(main())
+
+
+def test_a_request_cancelled_before_the_reply_closes_its_connection() -> None:
+    closed = asyncio.Event()
+
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        if await reader.read() == b"":  # the client hung up
+            closed.set()
+
+    async def main() -> None:
+        async with server(handler) as (url, _):
+            client = StreamingHttpClient(url, {}, timeout_s=5, max_connections=1)
+            waiting = asyncio.create_task(client.post("/chat/completions", b"{}"))
+            await asyncio.sleep(0.2)
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            await asyncio.wait_for(closed.wait(), 2)
+            assert not client._slots.locked()  # its slot is free again
+
+    asyncio.run(main())

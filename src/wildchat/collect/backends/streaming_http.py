@@ -217,14 +217,15 @@ class StreamingHttpClient:
 
         Call `release` with the response once done with it, whatever happened.
         """
+        request = (
+            f"POST {self._prefix}{path} HTTP/1.1\r\n".encode("latin-1")
+            + self._head
+            + b"Content-Length: %d\r\n\r\n" % len(body)
+            + body
+        )
         await self._slots.acquire()
+        response: Response | None = None
         try:
-            request = (
-                f"POST {self._prefix}{path} HTTP/1.1\r\n".encode("latin-1")
-                + self._head
-                + b"Content-Length: %d\r\n\r\n" % len(body)
-                + body
-            )
             response = await self._connection()
             try:
                 response.send(request)
@@ -240,6 +241,8 @@ class StreamingHttpClient:
                 await response.headers()
             return response
         except BaseException:
+            if response is not None:
+                response.close()  # cancelled or failed: the server must not go on for nobody
             self._slots.release()
             raise
 
@@ -281,11 +284,13 @@ class StreamingHttpClient:
 async def drain(client: StreamingHttpClient, response: Response, limit_bytes: int, timeout_s: float) -> None:
     """Read what is left of a body (after the reply's end) so the connection can be used again."""
     read = 0
-    with contextlib.suppress(HttpError, TimeoutError):
-        async with asyncio.timeout(timeout_s):
-            while chunk := await response.read():
-                read += len(chunk)
-                if read > limit_bytes:  # a server that keeps talking: not worth keeping
-                    response.close()
-                    break
-    client.release(response)
+    try:
+        with contextlib.suppress(HttpError, TimeoutError):
+            async with asyncio.timeout(timeout_s):
+                while chunk := await response.read():
+                    read += len(chunk)
+                    if read > limit_bytes:  # a server that keeps talking: not worth keeping
+                        response.close()
+                        break
+    finally:
+        client.release(response)  # back to the pool only if the body ended
