@@ -75,7 +75,18 @@ class Row:
 
 
 def default_requests(concurrency: int) -> int:
-    return 300 if concurrency == 1 else 1000
+    return 300 if concurrency == 1 else 2000
+
+
+# Each path's share of a round, at the least, in turns per concurrent client. A share starts with
+# every client busy and ends draining (the last turns run with fewer and fewer in flight): over
+# short shares the drain, which lasts about one turn and longer on a slower path, would be much of
+# the wall time and bias throughput against the slower path.
+MIN_SHARE_PER_CLIENT = 20
+
+
+def rounds_for(requests: int, concurrency: int, rounds: int) -> int:
+    return max(1, min(rounds, requests // (MIN_SHARE_PER_CLIENT * concurrency)))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -201,7 +212,8 @@ def measure_all(
     for concurrency in levels:
         total = requests or default_requests(concurrency)
         warm = max(warmup, 2 * concurrency)
-        level = run_async(measure_level(targets, concurrency, total, warm, rounds))
+        level_rounds = rounds_for(total, concurrency, rounds)
+        level = run_async(measure_level(targets, concurrency, total, warm, level_rounds))
         for row in level:
             cpu = "" if row.service_cpu_ms is None else f", service CPU {row.service_cpu_ms:.2f} ms/turn"
             console.print(
@@ -325,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--requests", type=int, default=None, help="measured requests per level [300 at c=1, else 1000]"
+        "--requests", type=int, default=None, help="measured requests per level [300 at c=1, else 2000]"
     )
     parser.add_argument("--concurrency", default=DEFAULT_CONCURRENCY, help="comma-separated levels [1,32]")
     parser.add_argument(
@@ -334,7 +346,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=30, help="unmeasured requests first (at least 2×c)")
     parser.add_argument("--paths", default="direct,sqlite,postgresql", help="which paths to measure")
     parser.add_argument(
-        "--rounds", type=int, default=10, help="rounds the paths take turns in, per level [10]"
+        "--rounds",
+        type=int,
+        default=10,
+        help="rounds the paths take turns in, per level [10; fewer where a share would be under "
+        f"{MIN_SHARE_PER_CLIENT} turns per client]",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
