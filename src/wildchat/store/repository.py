@@ -455,13 +455,8 @@ def _bound_row(
     """The turn's row with SQLAlchemy's conversions applied; with `prepared` (this turn's row
     bound earlier), only its outcome columns are converted now."""
     row = turn_to_row(turn)
-    if prepared is None:
-        return {
-            name: (process(value) if (process := processors[name]) is not None else value)
-            for name, value in row.items()
-        }
-    bound = dict(prepared.row)
-    for name in OUTCOME_COLUMNS:
+    bound = {} if prepared is None else dict(prepared.row)
+    for name in row if prepared is None else OUTCOME_COLUMNS:
         value = row[name]
         bound[name] = process(value) if (process := processors[name]) is not None else value
     return bound
@@ -480,7 +475,17 @@ def _check_prepared(turn: Turn, prepared: PreparedTurn | None) -> None:
         raise ValueError("the prepared row belongs to another turn")
 
 
-class _NowaitSqliteWriter:
+class _TurnWriter:
+    """What the event-loop writers share: SQLAlchemy's conversions for the engine's dialect."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._processors = _bind_processors(engine.dialect)
+
+    def prepare(self, turn: Turn) -> PreparedTurn:
+        return PreparedTurn(turn.id, _bound_row(turn, self._processors))
+
+
+class _NowaitSqliteWriter(_TurnWriter):
     """The consenting INSERT on plain sqlite3 connections (one per thread) that never wait.
 
     No busy timeout: a locked database fails at once instead of stalling the caller. No automatic
@@ -492,6 +497,7 @@ class _NowaitSqliteWriter:
     """
 
     def __init__(self, engine: Engine, database: str) -> None:
+        super().__init__(engine)
         self._engine = engine
         self._database = database
         compiled = CONSENTING_INSERT.compile(dialect=engine.dialect)
@@ -499,7 +505,6 @@ class _NowaitSqliteWriter:
         if compiled.positiontup is None:
             raise ValueError("the SQLite dialect is expected to use positional parameters")
         self._names = list(compiled.positiontup)
-        self._processors = _bind_processors(engine.dialect)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -536,9 +541,6 @@ class _NowaitSqliteWriter:
                 self._connections.append(conn)
         return conn
 
-    def prepare(self, turn: Turn) -> PreparedTurn:
-        return PreparedTurn(turn.id, _bound_row(turn, self._processors))
-
     def append(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool | None:
         row = _bound_row(turn, self._processors, prepared)
         parameters = [row[name] for name in self._names]
@@ -570,7 +572,7 @@ class _NowaitSqliteWriter:
         self._local = threading.local()
 
 
-class _AsyncPostgresWriter:
+class _AsyncPostgresWriter(_TurnWriter):
     """The consenting INSERT over a few psycopg async connections in autocommit mode.
 
     Statement and parameter conversions are SQLAlchemy's (compiled once for the engine's
@@ -582,11 +584,10 @@ class _AsyncPostgresWriter:
     def __init__(self, engine: Engine) -> None:
         import psycopg
 
+        super().__init__(engine)
         self._psycopg = psycopg
-        dialect = engine.dialect
-        self._sql = str(CONSENTING_INSERT.compile(dialect=dialect))
-        self._processors = _bind_processors(dialect)
-        self._connect_args = dialect.create_connect_args(engine.url)
+        self._sql = str(CONSENTING_INSERT.compile(dialect=engine.dialect))
+        self._connect_args = engine.dialect.create_connect_args(engine.url)
         self._idle: list[tuple[Any, Any]] = []  # (connection, its cursor)
         self._open = 0
 
@@ -596,9 +597,6 @@ class _AsyncPostgresWriter:
         if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg":
             return None
         return cls(engine)
-
-    def prepare(self, turn: Turn) -> PreparedTurn:
-        return PreparedTurn(turn.id, _bound_row(turn, self._processors))
 
     async def append(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool | None:
         parameters = _bound_row(turn, self._processors, prepared)

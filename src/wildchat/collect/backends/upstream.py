@@ -37,8 +37,12 @@ CLIENT_FAULT_STATUSES = {400, 413, 422}
 MAX_CONNECTIONS = 1000
 # Longest server-sent-events line accepted.
 MAX_EVENT_BYTES = 16 * 1024 * 1024
-# How much of an upstream error body is read to look for the stream_options complaint.
+# How much of an upstream error body is read to look for the stream_options complaint, and of
+# what follows [DONE] before a connection is not worth keeping.
 MAX_ERROR_BYTES = 64 * 1024
+# How long the end of a body after [DONE] may take to arrive, read in the background.
+DRAIN_TIMEOUT_S = 5.0
+_DRAINING: set[asyncio.Task[None]] = set()  # strong references until each drain is done
 
 
 class UpstreamBackend:
@@ -292,10 +296,6 @@ async def _relay(lines: AsyncGenerator[str, None]) -> AsyncIterator[ChatChunk]:
         # Also when our client went away: the line source releases the upstream connection.
         await lines.aclose()
     yield ChatChunk(finish_reason=finish_reason or "stop", usage=usage)
-
-
-_DRAINING: set[asyncio.Task[None]] = set()  # strong references until each task is done
-DRAIN_TIMEOUT_S = 5.0
 
 
 def parse_event(line: str) -> dict[str, Any] | None:
