@@ -64,3 +64,31 @@ def test_serve_with_a_pathless_llama_cpp_model_is_a_clear_error(tmp_path: Path) 
     )
     assert result.exit_code == 2
     assert "needs `path`" in result.output
+
+
+@pytest.mark.parametrize("command", [["db", "stats"], ["build", "--out", "release"]])
+def test_reading_a_missing_store_is_a_clear_error_and_creates_nothing(
+    command: list[str], tmp_path: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'data' / 'wildchat.db'}"
+    result = runner.invoke(app, [*command, "--database-url", url])
+    assert result.exit_code == 2, result.output
+    assert "no store at" in result.output and "wildchat db upgrade" in result.output
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_store_without_the_turn_log_is_a_clear_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    sqlite3.connect(tmp_path / "empty.db").close()
+    result = runner.invoke(app, ["db", "stats", "--database-url", f"sqlite:///{tmp_path / 'empty.db'}"])
+    assert result.exit_code == 2, result.output
+    assert "has no turn log yet" in result.output
+
+
+def test_build_runs_with_its_default_worker_count(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    result = runner.invoke(app, ["build", "--out", str(tmp_path / "out"), "--database-url", url])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "public").is_dir()

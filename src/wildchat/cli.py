@@ -19,6 +19,8 @@ app = typer.Typer(
     help="Run a consented public chatbot and turn its logs into a WildChat-format dataset.",
     no_args_is_help=True,
     rich_markup_mode="rich",
+    # A traceback's local variables can hold message text or keys: never print them.
+    pretty_exceptions_show_locals=False,
 )
 db_app = typer.Typer(help="Manage the store (the turn log and consent records).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -86,12 +88,45 @@ def db_upgrade(config: ConfigOption = None, database_url: DatabaseOption = None)
     err.print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
 
 
+def _require_turn_log(url: str) -> None:
+    """Exit with a clear message when the store has no turn log yet, instead of an SQL traceback.
+
+    Checked before any engine is made, so that reading commands never create an empty
+    SQLite file as a side effect.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from wildchat.store import make_engine
+
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    hint = "start the service (`wildchat serve`) or run `wildchat db upgrade` first"
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        if not Path(parsed.database).is_file():
+            err.print(f"[red]error:[/red] no store at {shown}: {hint}")
+            raise typer.Exit(2)
+    engine = make_engine(url)
+    try:
+        has_log = inspect(engine).has_table("turns")
+    except SQLAlchemyError as exc:
+        err.print(f"[red]error:[/red] cannot open the store at {shown}: {type(exc).__name__}")
+        raise typer.Exit(2) from exc
+    finally:
+        engine.dispose()
+    if not has_log:
+        err.print(f"[red]error:[/red] the store at {shown} has no turn log yet: {hint}")
+        raise typer.Exit(2)
+
+
 @db_app.command("stats")
 def db_stats(config: ConfigOption = None, database_url: DatabaseOption = None) -> None:
     """Print how many turns and participants the store holds."""
     from wildchat.store import Store, make_engine
 
     settings = _settings(config, database_url=database_url)
+    _require_turn_log(settings.resolved_database_url)
     store = Store(make_engine(settings.resolved_database_url))
     withdrawn = len(store.withdrawn_participant_ids())
     typer.echo(f"turns: {store.count_turns()}\nwithdrawn participants: {withdrawn}")
@@ -104,7 +139,9 @@ def build(
         datetime | None, typer.Option(help="Only turns received at or after this time (ISO 8601).")
     ] = None,
     engine: Annotated[str, typer.Option(help="local (processes on this machine) or ray.")] = "local",
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes / Ray actors [all cores].")] = 0,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes / Ray actors [all cores].")
+    ] = None,
     policy: Annotated[
         str, typer.Option(help="PII policy: wildchat-1m (the paper's) or strict.")
     ] = "wildchat-1m",
@@ -159,6 +196,7 @@ def build(
         contact=contact or settings.contact or None,
         progress=progress,
     )
+    _require_turn_log(settings.resolved_database_url)
     try:
         run_build(settings.resolved_database_url, options)
     except (ValueError, FileNotFoundError) as exc:
