@@ -1,21 +1,26 @@
 """How much better the offline toxicity scorer is than alt-profanity-check alone, and how fast.
 
-Data: benchmarks/data/toxicity/eval.jsonl, short texts we wrote (7 languages; harassment, hate,
-violence, self-harm, sexual; benign texts; hard negatives like "kill the process"; casual swearing,
-labelled non-toxic as OpenAI Moderation would). Three parts, in the order they were written:
+Two labelled sets, each text labelled with OpenAI Moderation's families (harassment, hate,
+violence, self-harm, sexual) or none, as Moderation would label it (casual swearing is not toxic):
 
+eval.jsonl (7 languages), written by the lexicons' author, in three parts in the order written:
   dev   the texts lexicon 1.0 was written and tuned against: numbers measure fit, not generalisation.
   dev2  written after 1.0 was frozen and scored once as its held-out set (1.0: F1 0.434, P 0.889,
         R 0.287; profanity-check at 0.5: F1 0.168). Lexicon 1.1 was then tuned on it: now dev.
   test  written after 1.1 was frozen, in another style, and scored once: 1.1 got F1 0.483 (P 0.905,
-        R 0.329, FPR 0.041) against profanity-check's 0.143. Lexicon 1.2 then fixed four false
-        positives seen there, so the current numbers on "test" are slightly optimistic. All parts
-        were written by the rules' author: expect lower recall on real traffic.
+        R 0.329, FPR 0.041) against profanity-check's 0.143. Lexicons 1.2 and 1.3 were not tuned
+        on it (1.2 fixed four false positives seen there, so its numbers are slightly optimistic).
 
-Baselines: alt-profanity-check at its 0.5 default, at the threshold that maximises F1 on
-dev + dev2, and at the lowest threshold whose dev + dev2 false-positive rate is at most 5% (a
-usable operating point, comparable with the offline scorer's). For scale: profanity-check's
-published F1 against OpenAI Moderation labels is 0.66 (different data).
+independent.jsonl, 645 chatbot prompts written from scratch for lexicon 1.3 by an author who had
+not read the lexicons (see benchmarks/data/toxicity/README.md), half toxic, half hard benign:
+  dev       lexicon 1.3 and the profanity-check weighting were tuned on it: fit.
+  held-out  scored once, after 1.3 was frozen: the number to trust (still one author's style).
+
+Systems: the offline scorer (lexicons + alt-profanity-check), the same without profanity-check
+(lexicons alone), and alt-profanity-check alone at its 0.5 default, at the threshold that maximises
+F1 on the dev parts (eval dev + dev2 + independent dev), and at the lowest threshold whose
+false-positive rate on the dev parts is at most 5% (an operating point comparable with ours).
+For scale: profanity-check's F1 against OpenAI Moderation labels elsewhere is about 0.66.
 
 Throughput: the offline scorer on short texts (the eval texts, repeated) and on long ones (about
 1,000 characters, like assistant replies), in one process and in --workers processes.
@@ -46,8 +51,20 @@ from wildchat.curate.toxicity.evaluation import (
 )
 from wildchat.curate.toxicity.offline import OfflineScorer
 
-DATA = Path(__file__).resolve().parent / "data" / "toxicity" / "eval.jsonl"
-PUBLISHED_PROFANITY_CHECK_F1 = 0.66
+DATA_DIR = Path(__file__).resolve().parent / "data" / "toxicity"
+EVAL = DATA_DIR / "eval.jsonl"
+INDEPENDENT = DATA_DIR / "independent.jsonl"
+# (name printed, file, split in the file); the tuning parts come first
+PARTS = (
+    ("eval dev", EVAL, "dev"),
+    ("eval dev2", EVAL, "dev2"),
+    ("independent dev", INDEPENDENT, "dev"),
+    ("eval test", EVAL, "test"),
+    ("independent held-out", INDEPENDENT, "test"),
+)
+TUNING = ("eval dev", "eval dev2", "independent dev")
+OURS = "offline default"
+BASELINE = "profanity-check (p >= 0.5)"
 
 
 def profanity_probabilities(texts: list[str]) -> list[float]:
@@ -74,19 +91,23 @@ def threshold_for_fpr(examples: list[Example], probabilities: list[float], budge
 
 
 def evaluate(
-    examples: list[Example], scorer: OfflineScorer, threshold: float, fpr_threshold: float
+    examples: list[Example],
+    scorer: OfflineScorer,
+    lexicons_only: OfflineScorer,
+    threshold: float,
+    fpr_threshold: float,
 ) -> dict[str, Any]:
     texts = [e.text for e in examples]
     probabilities = profanity_probabilities(texts)
     results = scorer.analyze(texts)
-    offline_flags = [r.flagged for r in results]
     systems: dict[str, list[bool]] = {
-        "profanity-check (p >= 0.5)": [p >= 0.5 for p in probabilities],
-        f"profanity-check (p >= {threshold}, best F1 on dev+dev2)": [p >= threshold for p in probabilities],
-        f"profanity-check (p >= {fpr_threshold}, FPR <= 5% on dev+dev2)": [
+        OURS: [r.flagged for r in results],
+        "offline, lexicons only": [r.flagged for r in lexicons_only.analyze(texts)],
+        BASELINE: [p >= 0.5 for p in probabilities],
+        f"profanity-check (p >= {threshold}, best F1 on dev parts)": [p >= threshold for p in probabilities],
+        f"profanity-check (p >= {fpr_threshold}, FPR <= 5% on dev parts)": [
             p >= fpr_threshold for p in probabilities
         ],
-        "offline default": offline_flags,
     }
     hard = [i for i, e in enumerate(examples) if e.kind == "hard_negative"]
     out: dict[str, Any] = {"n": len(examples), "toxic": sum(e.toxic for e in examples), "systems": {}}
@@ -183,21 +204,41 @@ def language_table(title: str, result: dict[str, Any]) -> Table:
     return table
 
 
+def summary_table(report: dict[str, Any]) -> Table:
+    table = Table(title="F1 per part: offline default vs profanity-check alone (p >= 0.5)")
+    for column in ("part", "texts", "toxic", "offline P", "offline R", "offline F1", "p-c P", "p-c R",
+                   "p-c F1", "margin"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "part" else "right")
+    for name, _, _ in PARTS:
+        result = report[name]
+        ours, baseline = result["systems"][OURS], result["systems"][BASELINE]
+        table.add_row(
+            name + (" (tuned on)" if name in TUNING else ""),
+            str(result["n"]),
+            str(result["toxic"]),
+            *(f"{ours[k]:.3f}" for k in ("precision", "recall", "f1")),
+            *(f"{baseline[k]:.3f}" for k in ("precision", "recall", "f1")),
+            f"{ours['f1'] - baseline['f1']:+.3f}",
+        )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--texts", type=int, default=6000, help="texts per throughput run (0: skip)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
 
-    console = Console()
+    console = Console(width=150)  # wide tables stay readable when the output is piped
     scorer = OfflineScorer()
     scorer.setup()
-    parts = {split: load_examples(args.data, split) for split in ("dev", "dev2", "test")}
-    tuning = parts["dev"] + parts["dev2"]
+    lexicons_only = OfflineScorer(use_profanity_check=False)
+    lexicons_only.setup()
+    parts = {name: load_examples(path, split) for name, path, split in PARTS}
+    tuning = [e for name in TUNING for e in parts[name]]
     tuning_probabilities = profanity_probabilities([e.text for e in tuning])
     threshold = best_threshold(tuning, tuning_probabilities)
     fpr_threshold = threshold_for_fpr(tuning, tuning_probabilities, 0.05)
@@ -206,20 +247,13 @@ def main() -> None:
         "profanity_check_best_f1_threshold": threshold,
         "profanity_check_fpr5_threshold": fpr_threshold,
     }
-    for split, examples in parts.items():
-        result = evaluate(examples, scorer, threshold, fpr_threshold)
-        report[split] = result
-        console.print(metrics_table(split, result))
-        console.print(family_table(split, result))
-        console.print(language_table(split, result))
-    ours = report["test"]["systems"]["offline default"]
-    baseline = report["test"]["systems"]["profanity-check (p >= 0.5)"]
-    console.print(
-        f"test F1: offline {ours['f1']:.3f} vs profanity-check {baseline['f1']:.3f} (margin "
-        f"{ours['f1'] - baseline['f1']:+.3f}); recall {ours['recall']:.3f} vs {baseline['recall']:.3f} at "
-        f"false-positive rates {ours['false_positive_rate']:.3f} vs {baseline['false_positive_rate']:.3f}. "
-        f"profanity-check's published F1 against OpenAI Moderation labels: {PUBLISHED_PROFANITY_CHECK_F1}"
-    )
+    for name, examples in parts.items():
+        result = evaluate(examples, scorer, lexicons_only, threshold, fpr_threshold)
+        report[name] = result
+        console.print(metrics_table(name, result))
+        console.print(family_table(name, result))
+        console.print(language_table(name, result))
+    console.print(summary_table(report))
     if args.texts:
         short = [e.text for examples in parts.values() for e in examples]
         short = (short * (args.texts // len(short) + 1))[: args.texts]

@@ -43,3 +43,16 @@ def test_bad_values_are_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         Settings()
     with pytest.raises(FileNotFoundError):
         load_settings(tmp_path / "missing.toml")
+
+
+def test_model_defaults_from_toml_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "wildchat.toml"
+    config.write_text('[model_defaults."qwen-local"]\ntemperature = 0.7\ntop_p = 0.8\n')
+    assert load_settings(config).model_defaults["qwen-local"].values() == {"temperature": 0.7, "top_p": 0.8}
+    monkeypatch.setenv("WILDCHAT_MODEL_DEFAULTS", '{"gpt-4o-mini": {"temperature": 0.3}}')
+    assert Settings().model_defaults["gpt-4o-mini"].values() == {"temperature": 0.3}
+    # A misspelt setting or one out of OpenAI's range is an error, not silently ignored.
+    for bad in ('{"m": {"temprature": 0.3}}', '{"m": {"top_p": 1.5}}'):
+        monkeypatch.setenv("WILDCHAT_MODEL_DEFAULTS", bad)
+        with pytest.raises(ValidationError):
+            Settings()

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -21,6 +21,29 @@ from pydantic_settings import (
 
 BackendKind = Literal["embedded", "upstream", "llama-cpp"]
 DEFAULT_CONFIG_FILE = "wildchat.toml"
+
+
+class SamplingDefaults(BaseModel):
+    """A model's recommended sampling settings: what a request that omits them gets.
+
+    A field left unset keeps the OpenAI default (temperature 1, top_p 1, no penalties); a value
+    the client sends is always used as sent.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+
+    def values(self) -> dict[str, float]:
+        """The fields that are set, by name."""
+        return self.model_dump(exclude_none=True)
+
+    def over(self, base: SamplingDefaults) -> SamplingDefaults:
+        """These settings, falling back to `base` field by field."""
+        return base.model_copy(update=self.values())
 
 
 class ModelSpec(BaseModel):
@@ -91,6 +114,11 @@ class Settings(BaseSettings):
         default_factory=list, description="Explicit model list (TOML [[models]]); overrides the defaults."
     )
     default_model: str | None = Field(default=None, description="Preselected model on the chat page.")
+    model_defaults: dict[str, SamplingDefaults] = Field(
+        default_factory=dict,
+        description="Per model name, sampling settings a request gets when it omits them (TOML "
+        "[model_defaults.NAME]); they override the model's own recommendation field by field.",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000
@@ -127,6 +155,13 @@ class Settings(BaseSettings):
     max_messages: int = Field(default=500, ge=1, description="413 above this many messages in a request.")
     max_message_chars: int = Field(default=100_000, ge=1, description="413 above this many characters.")
     max_completion_tokens: int = Field(default=4096, ge=1, description="Upper bound on max_tokens.")
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        description="431 above this size of a request's head (request line and headers); 414 when "
+        "the URL alone is longer.",
+    )
+    max_headers: int = Field(default=100, ge=8, description="431 above this many header fields.")
 
     ingress_pii_masking: Literal["off", "wildchat-1m", "strict"] = Field(
         default="off",

@@ -214,6 +214,49 @@ def test_malformed_bodies_get_openai_errors(
         assert error["param"] == param
 
 
+NOT_A_BOOLEAN = ["yes", "on", 1, "true", "1", None, 0, "false"]
+
+
+WRONGLY_TYPED: list[tuple[str, Any]] = [
+    *[("stream", value) for value in NOT_A_BOOLEAN],
+    ("stream_options", {"include_usage": "yes"}),
+    ("temperature", "0.5"),
+    ("temperature", True),
+    ("top_p", "1"),
+    ("presence_penalty", "0"),
+    ("frequency_penalty", False),
+    ("max_tokens", "10"),
+    ("max_tokens", 10.0),
+    ("max_completion_tokens", True),
+    ("seed", "7"),
+    ("n", "1"),
+    ("model", 5),
+    ("stop", 3),
+]
+
+
+def test_fields_take_only_their_json_type(service: LiveService) -> None:
+    """Nothing is coerced: `"stream": "yes"` or `"temperature": "0.5"` is a 422 naming the field."""
+    auth = {"Authorization": f"Bearer {consent(service.url)}"}
+    for field, value in WRONGLY_TYPED:
+        body = {"model": "loopback", "messages": USER, field: value}
+        response = httpx.post(service.api_url + "/chat/completions", json=body, headers=auth)
+        assert response.status_code == 422, (body, response.text)
+        error = response.json()["error"]
+        assert error["type"] == "invalid_request_error" and error["code"] == "invalid_value", body
+        assert error["param"].split(".")[0] == field, body
+    assert stored_turns(service) == []
+
+
+def test_integers_are_numbers_as_in_the_openai_api(service: LiveService) -> None:
+    reply = client_for(service).chat.completions.create(
+        model="loopback", messages=USER, temperature=1, top_p=1, presence_penalty=0, max_tokens=50
+    )
+    assert reply.choices[0].message.content == REPLY
+    [turn] = stored_turns(service)
+    assert turn.params["temperature"] == 1 and turn.params["max_tokens"] == 50
+
+
 def test_garbage_never_causes_a_500(service: LiveService) -> None:
     key = consent(service.url)
     auth = {"Authorization": f"Bearer {key}"}

@@ -237,3 +237,85 @@ def test_participant_journey(browser_page: Any, live_service: Any, tmp_path: Pat
     assert j.dialogs == []
     assert j.errors == []
     print(f"\nbrowser screenshots: {shots}")
+
+
+# Holds the page's GET /v1/models back, as a slow network or a busy service would, and counts the
+# lists that arrived: so the test can type and send while the chat is provably still loading.
+SLOW_MODEL_LIST = """
+(() => {
+  const fetchNow = window.fetch.bind(window);
+  window.__modelLists = 0;
+  window.fetch = async (input, init) => {
+    const url = new URL(typeof input === "string" ? input : input.url, location.href);
+    if (url.pathname !== "/v1/models") return fetchNow(input, init);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const response = await fetchNow(input, init);
+    window.__modelLists += 1;
+    return response;
+  };
+})();
+"""
+
+
+def test_a_message_sent_right_after_consent_is_sent_at_the_models_defaults(
+    browser_page: Any, service_on: Any, tmp_path: Path
+) -> None:
+    """Enter pressed before the chat has loaded queues the message instead of dropping it; it goes
+    out once the model list is in, at the settings the model recommends (here configured through
+    `model_defaults`), which the settings panel starts from."""
+    from playwright.sync_api import expect
+
+    from wildchat.config import SamplingDefaults
+
+    page = browser_page
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    j = Journey(page, shots)
+    page.add_init_script(SLOW_MODEL_LIST)
+    db_url = f"sqlite:///{tmp_path / 'early' / 'wildchat.db'}"
+    defaults = {"loopback": SamplingDefaults(temperature=0.2, top_p=0.9)}
+    with service_on(db_url, model_defaults=defaults) as service:
+        page.goto(service.url)
+        page.click("#agree-terms")
+        page.check("#agree-publication")
+        page.click("#confirm-consent")
+        j.send("Hello, right after consenting!")
+        assert page.evaluate("() => window.__modelLists") == 0, "the chat had loaded before Enter"
+        expect(page.locator("#notice")).to_contain_text("as soon as the chat has loaded")
+        j.shot("queued")
+
+        j.wait_reply_done(0)
+        assert [role for role, _ in j.transcript()] == ["user", "assistant"]
+        expect(page.locator("#messages .message.user .content")).to_have_text(
+            "Hello, right after consenting!"
+        )
+        expect(page.locator("#prompt")).to_have_value("")
+        expect(page.locator("#notice")).to_be_hidden()
+        wait_for(lambda: count_turns(db_url) == 1, "the turn to be stored")
+        engine = create_engine(db_url)
+        with engine.connect() as conn:
+            [params] = conn.execute(select(turns.c.params)).scalars().all()
+        engine.dispose()
+        assert params["temperature"] == 0.2 and params["top_p"] == 0.9
+        assert "model_defaults" not in params  # the page sent them: nothing was left to fill in
+
+        # The settings panel starts from each model's defaults and keeps a choice per model.
+        page.click("#settings-toggle")
+        expect(page.locator("#temperature-value")).to_have_text("0.20")
+        expect(page.locator("#top-p-value")).to_have_text("0.90")
+        page.wait_for_timeout(300)  # let the panel finish fading in for the screenshot
+        j.shot("model-defaults")
+        page.keyboard.press("Escape")
+        page.select_option("#model-select", SLOW_MODEL)  # recommends nothing: OpenAI's 1 and 1
+        page.click("#settings-toggle")
+        expect(page.locator("#temperature-value")).to_have_text("1.00")
+        page.fill("#temperature", "0.5")
+        expect(page.locator("#temperature-value")).to_have_text("0.50")
+        page.keyboard.press("Escape")
+        page.select_option("#model-select", "loopback")
+        expect(page.locator("#temperature-value")).to_have_text("0.20")
+        page.select_option("#model-select", SLOW_MODEL)
+        expect(page.locator("#temperature-value")).to_have_text("0.50")
+    assert j.dialogs == []
+    assert j.errors == []
+    print(f"\nbrowser screenshots: {shots}")

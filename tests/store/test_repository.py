@@ -6,14 +6,13 @@ import asyncio
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from wildchat.records import Channel, Message, Turn, TurnStatus, Usage, new_turn_id
-from wildchat.store import Store, make_engine, migrate, repository
+from wildchat.store import Store, make_engine, migrate
 from wildchat.store.repository import CONSENTING_INSERT, turn_to_row
 
 
@@ -206,36 +205,6 @@ def test_nowait_append_writes_the_same_row_and_never_waits(store: Store) -> None
         assert time.monotonic() - started < 0.5
         conn.exec_driver_sql("ROLLBACK")
     assert store.count_turns() == 2
-    store.close()
-
-
-def test_nowait_appends_are_checkpointed(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The nowait connection never checkpoints itself (the fsync would stall the event loop)."""
-    if store.engine.url.get_backend_name() != "sqlite":
-        pytest.skip("SQLite only")
-    monkeypatch.setattr(repository, "NOWAIT_CHECKPOINT_EVERY", 5)
-    checkpoints: list[tuple[int, int, int]] = []
-    ran = threading.Event()
-
-    def spy(writer: Any) -> None:
-        with store.engine.connect() as conn:
-            checkpoints.append(tuple(conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()))
-        writer._checkpoint_running.release()
-        ran.set()
-
-    monkeypatch.setattr(repository._NowaitSqliteWriter, "_checkpoint", spy)
-    participant, _ = store.create_participant("v1")
-    for _ in range(4):
-        assert store.append_turn_nowait(make_turn(participant.id)) is True
-    assert not ran.wait(0.2)
-    assert store.append_turn_nowait(make_turn(participant.id)) is True
-    assert ran.wait(5)
-    [(busy, frames, done)] = checkpoints
-    assert busy == 0 and frames > 0 and done == frames  # five turns' frames, all moved into the file
-    writer = store._nowait
-    assert writer is not None
-    assert writer._connection().execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
-    assert writer._connection().execute("PRAGMA busy_timeout").fetchone() == (0,)
     store.close()
 
 

@@ -10,6 +10,8 @@ Models:
   loopback-break    sends two chunks, then drops the connection
   loopback-reject   answers 400, as a server does for a too-long context
   loopback-old      like loopback, but answers 400 to `stream_options`, as older servers do
+  loopback-nul      like loopback, but its reply holds NUL characters (and backslashes)
+  loopback-odd-end  like loopback, but it ends with a finish_reason of 60 characters
 Run standalone: python tests/support/loopback_upstream.py --port 9100 [--delay 0.005]
 """
 
@@ -36,7 +38,20 @@ REPLY = (
     "- it takes a **name**\n- it returns a greeting\n"
 )
 REPLY_CHUNKS = 20
-MODELS = ["loopback", "loopback-slow", "loopback-fail", "loopback-break", "loopback-reject", "loopback-old"]
+# What a model server may well send: JSON strings may hold \u0000.
+NUL_REPLY = "Bytes: a\x00b, a backslash \\ and an escaped-looking \\0, then \x00 at the end\x00"
+MODELS = [
+    "loopback",
+    "loopback-slow",
+    "loopback-fail",
+    "loopback-break",
+    "loopback-reject",
+    "loopback-old",
+    "loopback-nul",
+    "loopback-odd-end",
+]
+# No server is bound to OpenAI's five finish reasons; the store's column holds 32 characters.
+ODD_FINISH_REASON = "content_filter_by_a_vendor_specific_policy_with_a_long_name"
 
 
 def split_reply(text: str, pieces: int) -> list[str]:
@@ -45,6 +60,7 @@ def split_reply(text: str, pieces: int) -> list[str]:
 
 
 CHUNKS = split_reply(REPLY, REPLY_CHUNKS)
+NUL_CHUNKS = split_reply(NUL_REPLY, REPLY_CHUNKS)
 
 
 def _chunk(model: str, delta: dict[str, str], finish: str | None = None) -> str:
@@ -74,22 +90,24 @@ def make_app(chunk_delay_s: float = 0.0) -> Starlette:
             message = "Unrecognized request argument supplied: stream_options"
             return JSONResponse({"error": {"message": message, "type": "invalid_request_error"}}, 400)
         delay = 0.25 if model == "loopback-slow" else chunk_delay_s
+        reply, chunks = (NUL_REPLY, NUL_CHUNKS) if model == "loopback-nul" else (REPLY, CHUNKS)
         prompt_tokens = sum(len(str(m.get("content", "")).split()) for m in body.get("messages", []))
         usage = {
             "prompt_tokens": prompt_tokens,
-            "completion_tokens": len(CHUNKS),
-            "total_tokens": prompt_tokens + len(CHUNKS),
+            "completion_tokens": len(chunks),
+            "total_tokens": prompt_tokens + len(chunks),
         }
+        finish = ODD_FINISH_REASON if model == "loopback-odd-end" else "stop"
         if not body.get("stream"):
-            await asyncio.sleep(delay * len(CHUNKS))
-            message = {"role": "assistant", "content": REPLY}
+            await asyncio.sleep(delay * len(chunks))
+            message = {"role": "assistant", "content": reply}
             return JSONResponse(
                 {
                     "id": "chatcmpl-loopback",
                     "object": "chat.completion",
                     "created": int(time.time()),
                     "model": model,
-                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                    "choices": [{"index": 0, "message": message, "finish_reason": finish}],
                     "usage": usage,
                 }
             )
@@ -102,13 +120,13 @@ def make_app(chunk_delay_s: float = 0.0) -> Starlette:
             loop = asyncio.get_running_loop()
             started = loop.time()
             yield _chunk(model, {"role": "assistant", "content": ""})
-            for index, piece in enumerate(CHUNKS):
+            for index, piece in enumerate(chunks):
                 if delay:
                     await asyncio.sleep(max(0.0, started + (index + 1) * delay - loop.time()))
                 if model == "loopback-break" and index == 2:
                     raise ConnectionResetError("loopback-break drops the stream")
                 yield _chunk(model, {"content": piece})
-            yield _chunk(model, {}, "stop")
+            yield _chunk(model, {}, finish)
             if include_usage:
                 head = {"id": "chatcmpl-loopback", "object": "chat.completion.chunk", "model": model}
                 yield f"data: {json.dumps({**head, 'created': 0, 'choices': [], 'usage': usage})}\n\n"

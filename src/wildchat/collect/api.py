@@ -13,7 +13,13 @@ from starlette.routing import Route
 from wildchat.collect.errors import ApiError, invalid_body, too_large
 from wildchat.collect.schemas import ChatCompletionIn
 from wildchat.collect.services import Caller, Services, authenticate, enforce_turn_limits, services
-from wildchat.collect.turns import EventStreamResponse, TurnJob, complete_once, open_stream, stream_events
+from wildchat.collect.turns import (
+    EventStreamResponse,
+    TurnJob,
+    complete_unless_abandoned,
+    open_stream,
+    stream_events,
+)
 from wildchat.records import Turn, new_turn_id
 
 router = APIRouter(prefix="/v1")
@@ -33,6 +39,8 @@ async def list_models(request: Request, caller: Caller = Depends(authenticate)) 
                 "owned_by": route.owned_by,
                 "description": route.description,
                 "ready": route.backend.ready,
+                # What a request that omits these settings gets; the chat page starts from them.
+                "defaults": route.defaults.values(),
             }
             for route in routes
         ],
@@ -74,6 +82,7 @@ async def chat_completions(request: Request) -> Response:
     enforce_turn_limits(found, caller)
     _check_size(found, body)
     route = await found.registry.get(body.model)
+    body, params = route.apply_defaults(body)
     if not route.backend.ready:
         raise ApiError(
             503,
@@ -88,7 +97,7 @@ async def chat_completions(request: Request) -> Response:
         received_at=datetime.now(UTC),
         model=route.name,
         messages=body.to_messages(),
-        params=body.sampling_params(),
+        params=params,
         channel=caller.channel,
         participant_id=caller.participant.id,
         consent_version=caller.participant.terms_version,
@@ -100,9 +109,10 @@ async def chat_completions(request: Request) -> Response:
         accept_language=client.accept_language,
     )
     job = TurnJob(turn, route, body, found.recorder)
-    first, chunks = await open_stream(job, job.backend_request(found.settings.max_completion_tokens))
+    backend_request = job.backend_request(found.settings.max_completion_tokens)
     if not body.stream:
-        return await complete_once(job, first, chunks)
+        return await complete_unless_abandoned(job, backend_request, request.receive)
+    first, chunks = await open_stream(job, backend_request)
     include_usage = bool(body.stream_options and body.stream_options.include_usage)
     return EventStreamResponse(stream_events(job, first, chunks, include_usage))
 

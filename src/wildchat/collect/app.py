@@ -17,6 +17,7 @@ from sqlalchemy import text
 from wildchat import __version__
 from wildchat.collect import api, participants, web
 from wildchat.collect.errors import install_error_handlers
+from wildchat.collect.logs import route_uncaught_exceptions
 from wildchat.collect.middleware import BodyLimitMiddleware, RequestLogMiddleware
 from wildchat.collect.models import ModelRegistry
 from wildchat.collect.privacy import (
@@ -131,4 +132,5 @@ def _database_ok(store: Store) -> bool:
 
 def factory() -> FastAPI:
     """Uvicorn's app factory for `wildchat serve`; settings come from the environment."""
+    route_uncaught_exceptions(log)
     return create_app(load_settings(), migrate_schema=os.environ.get(SKIP_MIGRATION_ENV) != "1")

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wildchat.collect.backends.base import ChatBackend
 from wildchat.collect.backends.upstream import UpstreamBackend
 from wildchat.collect.errors import ApiError
-from wildchat.config import ModelSpec, Settings
+from wildchat.collect.schemas import ChatCompletionIn
+from wildchat.config import ModelSpec, SamplingDefaults, Settings
 
 log = logging.getLogger("wildchat.collect")
 
 EMBEDDED_DEFAULT_NAME = "smollm2-135m-instruct"
 EMBEDDED_DEFAULT_DESCRIPTION = "SmolLM2-135M-Instruct, a small model running on this server's CPU"
+
+
+# The turn's params key that names the settings filled in from the model's defaults.
+DEFAULTED_KEY = "model_defaults"
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +30,25 @@ class ModelRoute:
     backend_model: str
     description: str
     owned_by: str
+    # What a request that omits a sampling setting gets: the operator's `model_defaults` for
+    # this name over the backend's recommendation for the model.
+    defaults: SamplingDefaults = field(default_factory=SamplingDefaults)
+
+    def apply_defaults(self, body: ChatCompletionIn) -> tuple[ChatCompletionIn, dict[str, object]]:
+        """`body` with every sampling setting it omits taken from this model's defaults, and the
+        parameters to log: those used, with the names of the filled-in ones under `model_defaults`.
+
+        A value the client sent is kept as sent, as OpenAI's API would.
+        """
+        filled = {
+            name: value for name, value in self.defaults.values().items() if getattr(body, name) is None
+        }
+        if filled:
+            body = body.model_copy(update=filled)
+        params = body.sampling_params()
+        if filled:
+            params[DEFAULTED_KEY] = sorted(filled)
+        return body, params
 
 
 def model_specs(settings: Settings) -> list[ModelSpec]:
@@ -98,7 +122,7 @@ class ModelRegistry:
         for spec in specs:
             if spec.backend == "upstream":
                 assert self._upstream is not None  # model_specs checked
-                route = ModelRoute(
+                route = self._route(
                     spec.name,
                     self._upstream,
                     spec.upstream_model or spec.name,
@@ -109,8 +133,15 @@ class ModelRegistry:
                 backend = _local_backend(spec, cache_dir)
                 self.backends.append(backend)
                 description = spec.description or f"{spec.name}, running on this server"
-                route = ModelRoute(spec.name, backend, spec.name, description, "wildchat")
+                route = self._route(spec.name, backend, spec.name, description, "wildchat")
             self._fixed[spec.name] = route
+
+    def _route(
+        self, name: str, backend: ChatBackend, backend_model: str, description: str, owned_by: str
+    ) -> ModelRoute:
+        recommended = backend.recommended_defaults(backend_model)
+        configured = self._settings.model_defaults.get(name, SamplingDefaults())
+        return ModelRoute(name, backend, backend_model, description, owned_by, configured.over(recommended))
 
     async def start(self) -> None:
         """Start every backend; local models load in the background so the service is up at once."""
@@ -127,8 +158,9 @@ class ModelRegistry:
         if not self._discover_upstream or self._upstream is None:
             return
         names = await self._upstream.list_models()
+        upstream = self._upstream
         self._upstream_routes = {
-            name: ModelRoute(name, self._upstream, name, f"{name}, served by the upstream", "upstream")
+            name: self._route(name, upstream, name, f"{name}, served by the upstream", "upstream")
             for name in names
         }
 

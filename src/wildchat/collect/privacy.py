@@ -56,18 +56,25 @@ class ClientAddressResolver:
         return any(address in network for network in self._trusted)
 
     def client_ip(self, peer: str | None, forwarded_for: str | None) -> str | None:
+        """The client's address; None only when the peer itself has none (a Unix socket).
+
+        A trusted proxy that forwards no usable address (`unknown`, an obfuscated `_hidden`
+        identifier, garbage) leaves the peer as the client: everyone it forwards that way shares
+        the proxy's hash and rate-limit buckets, rather than escaping every per-address limit.
+        """
         peer_ip = _parse_ip(peer) if peer else None
         if peer_ip is None:
             return None
         if not forwarded_for or not self._is_trusted(peer_ip):
             return str(peer_ip)
         # Walk from the nearest hop outwards: the first address not one of our proxies is the
-        # client. Hops further left were written by the client itself and can be forged.
+        # client. Hops further left were written by the client itself and can be forged, so an
+        # unparseable hop ends the walk: nothing beyond it can be believed.
         hops = [h for h in forwarded_for.split(",") if h.strip()]
         for hop in reversed(hops):
             address = _parse_ip(hop)
             if address is None:
-                return None
+                return str(peer_ip)
             if not self._is_trusted(address):
                 return str(address)
         first = _parse_ip(hops[0]) if hops else None
@@ -144,6 +151,17 @@ class GeoLocator:
             self._reader.close()
 
 
+def _forwarded_for(headers: Any) -> str | None:
+    """Every X-Forwarded-For line, joined in order (RFC 9110 5.3): a proxy may add its own line
+    after one the client sent, and reading only the first would believe the client's."""
+    getlist = getattr(headers, "getlist", None)
+    if getlist is None:
+        value: str | None = headers.get("x-forwarded-for")
+        return value
+    lines: list[str] = getlist("x-forwarded-for")
+    return ",".join(lines) if lines else None
+
+
 def _header(value: str | None) -> str | None:
     return value[:HEADER_MAX_CHARS] if value else None
 
@@ -157,7 +175,7 @@ class Ingress:
         self.geo = geo
 
     def client_info(self, peer: str | None, headers: Any) -> ClientInfo:
-        ip = self.resolver.client_ip(peer, headers.get("x-forwarded-for"))
+        ip = self.resolver.client_ip(peer, _forwarded_for(headers))
         hashed, country, state = None, None, None
         if ip is not None:
             hashed = self.hasher.hash(ip)

@@ -1,4 +1,10 @@
-"""Request bodies of the API, validated the way the OpenAI API validates them."""
+"""Request bodies of the API, validated the way the OpenAI API validates them.
+
+Every model is strict: a JSON boolean field takes only `true`/`false` (never `"yes"`, `"on"`,
+`1` or `"true"`), an integer field only a JSON integer, a number field a JSON number (an integer
+is a number, as in the OpenAI API), and a string field only a string. Above all, consent must
+be given as JSON `true`, not as something that could be read as agreeing.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,13 @@ from wildchat.records import Message
 
 
 class TextPart(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     type: Literal["text"]
     text: str
 
 
 class ChatMessageIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     role: Literal["system", "developer", "user", "assistant"]
     content: str | list[TextPart] | None = None
 
@@ -29,14 +35,14 @@ class ChatMessageIn(BaseModel):
 
 
 class StreamOptions(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
     include_usage: bool = False
 
 
 class ChatCompletionIn(BaseModel):
     """POST /v1/chat/completions. Unknown fields are ignored, as the OpenAI API does."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     model: str = Field(min_length=1, max_length=200)
     messages: list[ChatMessageIn] = Field(min_length=1)
@@ -85,6 +91,6 @@ class ChatCompletionIn(BaseModel):
 
 
 class ConsentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     agree_terms: bool
     agree_publication: bool

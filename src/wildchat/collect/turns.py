@@ -2,7 +2,8 @@
 
 Every turn is written once, when its outcome is known: `complete` (written before the client is
 told the reply is finished), `interrupted` (the client left or pressed stop; the partial reply
-is kept), or `error` (the backend failed).
+is kept), or `error` (the backend failed, or the store refused the turn as it was: see
+`TurnRecorder.write`).
 """
 
 from __future__ import annotations
@@ -27,11 +28,26 @@ from wildchat.records import Message, Turn, TurnStatus, Usage
 from wildchat.store import Store
 from wildchat.store.repository import PreparedTurn
 
+# The width of the store's finish_reason column.
+FINISH_REASON_CHARS = 32
 log = logging.getLogger("wildchat.collect")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class StoreFailed(ApiError):
+    """The store did not take a turn: its reply is withheld (a delivered reply is a logged one)
+    and the client gets a 500 in the OpenAI format, or an error event that ends the stream."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            500,
+            "The service could not record this turn, so its reply is withheld. Please try again.",
+            type="server_error",
+            code="store_failed",
+        )
 
 
 class TurnRecorder:
@@ -68,7 +84,9 @@ class TurnRecorder:
 
     async def write(self, turn: Turn, prepared: PreparedTurn | None = None) -> bool:
         """Append the turn; shielded so a cancelled request still stores it. False: not stored
-        because the participant withdrew meanwhile (consent wins).
+        because the participant withdrew meanwhile (consent wins). StoreFailed when the store
+        fails; the turn is then recorded as `error` if the store takes it so (see
+        `_record_failure`).
 
         At low load the hop to a worker thread and back is most of what the service adds to a
         turn, so the write runs on the event loop where it cannot block it: on SQLite when no
@@ -76,17 +94,43 @@ class TurnRecorder:
         connection (Store.append_turn_async). Otherwise, and whenever masking has work to do,
         it runs in a worker thread.
         """
-        stored: bool | None = None
-        if self.pii_masking == "off":
-            stored = self.store.append_turn_nowait(turn, prepared)
-            if stored is not None:  # written without leaving the event loop: nothing to shield
-                return stored
-        with anyio.CancelScope(shield=True):
+        try:
+            stored: bool | None = None
             if self.pii_masking == "off":
-                stored = await self.store.append_turn_async(turn, prepared)
-            if stored is None:
-                stored = await anyio.to_thread.run_sync(self._store, turn)
-        return bool(stored)
+                stored = self.store.append_turn_nowait(turn, prepared)
+                if stored is not None:  # written without leaving the event loop: nothing to shield
+                    return stored
+            with anyio.CancelScope(shield=True):
+                if self.pii_masking == "off":
+                    stored = await self.store.append_turn_async(turn, prepared)
+                if stored is None:
+                    stored = await anyio.to_thread.run_sync(self._store, turn)
+            return bool(stored)
+        except Exception as exc:  # any store failure: the caller answers with an error instead
+            await self._record_failure(turn, exc)
+            raise StoreFailed() from exc
+
+    async def _record_failure(self, turn: Turn, exc: Exception) -> None:
+        """Log the failure and store the turn as `error`, without the outcome fields that a store
+        may refuse (finish reason, token counts): a turn that failed on them is kept that way.
+
+        The log names the exception and where it was raised, never its message or the turn's
+        text (collect.logs scrubs both).
+        """
+        log.error(
+            "turn not stored: the store failed",
+            extra={"turn_id": turn.id, "status": turn.status.value, "model": turn.model},
+            exc_info=exc,
+        )
+        turn.status = TurnStatus.ERROR
+        turn.finish_reason = None
+        turn.usage = None
+        turn.error = f"the store failed ({type(exc).__name__})"
+        try:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(self._store, turn)
+        except Exception:  # the content itself is what the store refuses: nothing more to keep
+            log.error("turn not stored as an error either", extra={"turn_id": turn.id}, exc_info=True)
 
     def log(self, turn: Turn, stored: bool) -> None:
         if not stored:
@@ -104,7 +148,17 @@ class TurnRecorder:
         )
 
     async def record(self, turn: Turn) -> None:
-        self.log(turn, await self.write(turn))
+        """Write and log the turn. StoreFailed only for a `complete` turn: for an error or an
+        interrupted one the failure is logged, and the caller goes on with the error or the
+        cancellation it is handling."""
+        completing = turn.status is TurnStatus.COMPLETE
+        try:
+            stored = await self.write(turn)
+        except StoreFailed:
+            if completing:
+                raise
+            return
+        self.log(turn, stored)
 
 
 def backend_error(exc: BackendError) -> ApiError:
@@ -145,7 +199,8 @@ class TurnJob:
 
     def finish(self, status: TurnStatus, finish_reason: str | None = None, error: str | None = None) -> None:
         self.turn.status = status
-        self.turn.finish_reason = finish_reason
+        # An upstream may send any string; the column holds 32 characters on every store.
+        self.turn.finish_reason = finish_reason[:FINISH_REASON_CHARS] if finish_reason else finish_reason
         self.turn.error = error
         self.turn.completed_at = _now()
 
@@ -225,6 +280,34 @@ async def complete_once(job: TurnJob, first: ChatChunk, chunks: AsyncIterator[Ch
     )
 
 
+# The status our access log gives a request whose client left before its answer (nginx's
+# "client closed request"); the client never sees it.
+CLIENT_CLOSED_REQUEST = 499
+
+
+async def complete_unless_abandoned(job: TurnJob, request: ChatRequest, receive: Receive) -> Response:
+    """`complete_once` for a client that may leave first: the moment it disconnects (the whole
+    request already read, a later `receive` can only say so), the backend call is cancelled and
+    the turn recorded `interrupted` with what had arrived, as for a stream the client closes.
+
+    One watching task per request, no task group: this is the path of every non-streamed turn.
+    """
+    with anyio.CancelScope() as scope:
+        watcher = asyncio.get_running_loop().create_task(_cancel_on_disconnect(receive, scope))
+        try:
+            first, chunks = await open_stream(job, request)
+            return await complete_once(job, first, chunks)
+        finally:
+            watcher.cancel()
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+    scope.cancel()
+
+
 class _Events:
     """Server-sent events in the OpenAI chunk format."""
 
@@ -259,6 +342,7 @@ def _sse(payload: Any) -> bytes:
 
 
 DONE = b"data: [DONE]\n\n"
+_INTERNAL_ERROR = ApiError(500, "Internal server error.", type="server_error", code="internal_error")
 
 
 class LastEvents(bytes):
@@ -300,7 +384,12 @@ async def stream_events(
         settle()
         job.finish(TurnStatus.COMPLETE, finish_reason or "stop")
         # Committed before the client hears the reply is complete: a delivered reply is a logged one.
-        stored = await job.recorder.write(turn, prepared)
+        try:
+            stored = await job.recorder.write(turn, prepared)
+        except StoreFailed as failed:
+            recorded = True
+            yield _sse(failed.body())
+            return
         recorded = True
         # The end in one write: the client waits for [DONE], not for each event on its own.
         tail = events.chunk({}, turn.finish_reason)
@@ -318,6 +407,12 @@ async def stream_events(
         await job.recorder.record(turn)
         recorded = True
         yield _sse(backend_error(exc).body())
+    except Exception as exc:  # a fault of ours: recorded as one; EventStreamResponse tells the client
+        settle()
+        job.finish(TurnStatus.ERROR, error=f"internal error ({type(exc).__name__})")
+        await job.recorder.record(turn)
+        recorded = True
+        raise
     finally:
         await _close(chunks)
         if not recorded:
@@ -331,7 +426,8 @@ class EventStreamResponse(Response):
 
     Starlette's StreamingResponse (under ASGI 2.4 servers) only notices a gone client at the next
     write, which for a slow local model can be many seconds later and leaves the generator
-    unclosed; watching `http.disconnect` here makes stop/close deterministic.
+    unclosed; watching `http.disconnect` here makes stop/close deterministic. A producer that
+    fails ends the stream with an error event in the OpenAI format, never a cut-off body.
     """
 
     media_type = "text/event-stream"
@@ -359,11 +455,16 @@ class EventStreamResponse(Response):
             try:
                 await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
                 ended = False
-                async for event in self._events:
+                while not ended:
+                    try:
+                        event = await self._events.__anext__()
+                    except StopAsyncIteration:
+                        break
+                    except Exception:
+                        log.error("a stream failed", exc_info=True)
+                        event = LastEvents(_sse(_INTERNAL_ERROR.body()))
                     ended = isinstance(event, LastEvents)
                     await send({"type": "http.response.body", "body": event, "more_body": not ended})
-                    if ended:
-                        break
                 if not ended:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
             except OSError:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
 
 
 def sqlite_pragmas(
@@ -24,6 +25,12 @@ def sqlite_pragmas(
     cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted text (a withdrawal) is overwritten with zeros, in the pages and on the free list,
+    # instead of lingering in the file until its space is reused.
+    cursor.execute("PRAGMA secure_delete=ON")
+    # A log that grew past this (a long read held checkpoints back) shrinks to it when it next
+    # starts over.
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
     cursor.close()
 
 
@@ -36,6 +43,8 @@ def make_engine(url: str, durable_commits: bool = False, **kwargs: Any) -> Engin
     `Store.withdraw` always flushes. With it: synchronous=FULL and synchronous_commit=on.
     """
     parsed = make_url(url)
+    # A failed statement's parameters are the turn's text: never in an exception message (logs).
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

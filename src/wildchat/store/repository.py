@@ -34,15 +34,18 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
 
 from wildchat.records import Channel, Message, Turn, TurnStatus, Usage
+from wildchat.store import nul
 from wildchat.store.engine import sqlite_pragmas
 from wildchat.store.tables import participants, turns
+from wildchat.store.wal import WalCheckpointer
 
 log = logging.getLogger("wildchat.store")
 
 API_KEY_PREFIX = "wc-"
 # Turns appended without waiting (see Store.append_turn_nowait) between two WAL checkpoints,
-# which then run in a background thread.
-NOWAIT_CHECKPOINT_EVERY = 500
+# which then run in a background thread: about SQLite's own default of 1,000 pages (a turn
+# writes 5 to 6), so the log stays near 4 MB.
+NOWAIT_CHECKPOINT_EVERY = 200
 # Async PostgreSQL connections per process for turn writes (see Store.append_turn_async).
 ASYNC_POSTGRES_CONNECTIONS = 8
 
@@ -100,7 +103,37 @@ class ConversationSummary:
     status: str
 
 
+# The columns that hold what a client or an upstream sent: escaped when any of them holds a NUL.
+ESCAPED_COLUMNS = (
+    "messages",
+    "params",
+    "response",
+    "error",
+    "finish_reason",
+    "user_agent",
+    "accept_language",
+)
+_COLUMN_LENGTHS = {name: getattr(turns.c[name].type, "length", None) for name in ESCAPED_COLUMNS}
+
+
+def _escape_row(row: dict[str, Any]) -> None:
+    for name in ESCAPED_COLUMNS:
+        value = nul.escape(row[name])
+        if isinstance(value, str) and (limit := _COLUMN_LENGTHS[name]) is not None:
+            value = nul.cut_escaped(value, limit)
+        row[name] = value
+    row["nul_escaped"] = True
+
+
 def turn_to_row(turn: Turn) -> dict[str, Any]:
+    """The turn as a row; its text escaped (`nul_escaped`) when it holds a NUL, see store.nul."""
+    row = _plain_row(turn)
+    if any(nul.holds_nul(row[name]) for name in ESCAPED_COLUMNS):
+        _escape_row(row)
+    return row
+
+
+def _plain_row(turn: Turn) -> dict[str, Any]:
     usage = turn.usage
     return {
         "id": turn.id,
@@ -124,6 +157,7 @@ def turn_to_row(turn: Turn) -> dict[str, Any]:
         "state": turn.state,
         "user_agent": turn.user_agent,
         "accept_language": turn.accept_language,
+        "nul_escaped": False,
     }
 
 
@@ -132,15 +166,22 @@ def _json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _messages(value: Any) -> list[Message]:
+def _messages(value: Any, escaped: bool) -> list[Message]:
     items = _json_value(value)
     if not isinstance(items, list):
         raise ValueError("messages is not a list")
+    if escaped:
+        items = nul.restore(items)
     return [Message(str(x["role"]), str(x["content"] or "")) for x in items]
 
 
 def row_to_turn(row: Any) -> Turn:
     m = row._mapping
+    escaped = bool(m["nul_escaped"])
+
+    def text(value: Any) -> Any:
+        return nul.restore(value) if escaped else value
+
     usage = (
         Usage(m["prompt_tokens"] or 0, m["completion_tokens"] or 0)
         if m["prompt_tokens"] is not None or m["completion_tokens"] is not None
@@ -151,13 +192,13 @@ def row_to_turn(row: Any) -> Turn:
         received_at=_aware(m["received_at"]) or m["received_at"],
         completed_at=_aware(m["completed_at"]),
         model=m["model"],
-        messages=_messages(m["messages"]),
-        params=_json_value(m["params"]),
-        response=m["response"],
-        finish_reason=m["finish_reason"],
+        messages=_messages(m["messages"], escaped),
+        params=text(_json_value(m["params"])),
+        response=text(m["response"]),
+        finish_reason=text(m["finish_reason"]),
         usage=usage,
         status=TurnStatus(m["status"]),
-        error=m["error"],
+        error=text(m["error"]),
         channel=Channel(m["channel"]),
         conversation_id=m["conversation_id"],
         participant_id=m["participant_id"],
@@ -165,15 +206,16 @@ def row_to_turn(row: Any) -> Turn:
         hashed_ip=m["hashed_ip"],
         country=m["country"],
         state=m["state"],
-        user_agent=m["user_agent"],
-        accept_language=m["accept_language"],
+        user_agent=text(m["user_agent"]),
+        accept_language=text(m["accept_language"]),
     )
 
 
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._nowait = _NowaitSqliteWriter.for_engine(engine)
+        self._wal = WalCheckpointer.for_engine(engine)
+        self._nowait = _NowaitSqliteWriter.for_engine(engine, self._wal)
         self._async = _AsyncPostgresWriter.for_engine(engine)
 
     def close(self) -> None:
@@ -246,7 +288,9 @@ class Store:
         """Delete every turn of the participant, revoke their key, remember the withdrawal.
 
         The participant row stays (without key) so that builds can exclude them even from an
-        older copy of the log. Returns the number of turns deleted.
+        older copy of the log. Returns the number of turns deleted. On SQLite the deleted text is
+        then gone from every file of the store: zeroed in the database (`secure_delete`) and the
+        write-ahead log emptied (WalCheckpointer.erase).
         """
         sqlite = self.engine.dialect.name == "sqlite"
         with self.engine.connect() as conn:
@@ -276,6 +320,8 @@ class Store:
                 if sqlite:
                     conn.exec_driver_sql(f"PRAGMA synchronous={previous}")
                     conn.commit()
+        if self._wal is not None:
+            self._wal.erase()
         return int(deleted or 0)
 
     def withdrawn_participant_ids(self) -> set[str]:
@@ -455,11 +501,19 @@ def _bound_row(
     """The turn's row with SQLAlchemy's conversions applied; with `prepared` (this turn's row
     bound earlier), only its outcome columns are converted now."""
     row = turn_to_row(turn)
+    if prepared is not None and prepared.row["nul_escaped"] != _bound_flag(row, processors):
+        prepared = None  # a NUL in the outcome: the request columns are escaped too
     bound = {} if prepared is None else dict(prepared.row)
     for name in row if prepared is None else OUTCOME_COLUMNS:
         value = row[name]
         bound[name] = process(value) if (process := processors[name]) is not None else value
     return bound
+
+
+def _bound_flag(row: dict[str, Any], processors: BindProcessors) -> Any:
+    """The row's `nul_escaped` as the database receives it (SQLite takes 0 and 1)."""
+    process = processors["nul_escaped"]
+    return process(row["nul_escaped"]) if process is not None else row["nul_escaped"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,16 +544,16 @@ class _NowaitSqliteWriter(_TurnWriter):
 
     No busy timeout: a locked database fails at once instead of stalling the caller. No automatic
     checkpoint: its fsync would stall the caller too; checkpoints run in a background thread
-    every NOWAIT_CHECKPOINT_EVERY turns instead. The statement and the parameter conversions are
-    SQLAlchemy's own (compiled once), so rows are identical to those `append_turn` writes; going
-    around SQLAlchemy's execution layer makes the write 3x cheaper (0.2 ms instead of 0.7 ms on
-    an idle service, where caches are cold).
+    every NOWAIT_CHECKPOINT_EVERY turns instead (see store.wal). The statement and the parameter
+    conversions are SQLAlchemy's own (compiled once), so rows are identical to those `append_turn`
+    writes; going around SQLAlchemy's execution layer makes the write 3x cheaper (0.2 ms instead
+    of 0.7 ms on an idle service, where caches are cold).
     """
 
-    def __init__(self, engine: Engine, database: str) -> None:
+    def __init__(self, engine: Engine, database: str, checkpointer: WalCheckpointer) -> None:
         super().__init__(engine)
-        self._engine = engine
         self._database = database
+        self._checkpointer = checkpointer
         compiled = CONSENTING_INSERT.compile(dialect=engine.dialect)
         self._sql = str(compiled)
         if compiled.positiontup is None:
@@ -509,18 +563,17 @@ class _NowaitSqliteWriter(_TurnWriter):
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._commits = 0
-        self._checkpoint_running = threading.Lock()
         with engine.connect() as conn:  # the engine's durability (see make_engine), copied below
             self._synchronous = int(conn.exec_driver_sql("PRAGMA synchronous").scalar_one())
 
     @classmethod
-    def for_engine(cls, engine: Engine) -> _NowaitSqliteWriter | None:
+    def for_engine(cls, engine: Engine, checkpointer: WalCheckpointer | None) -> _NowaitSqliteWriter | None:
         url = engine.url
         plain_file = url.database not in (None, "", ":memory:") and not url.query
         if url.get_backend_name() != "sqlite" or url.get_driver_name() != "pysqlite" or not plain_file:
             return None
-        assert url.database is not None
-        return cls(engine, url.database)
+        assert url.database is not None and checkpointer is not None
+        return cls(engine, url.database, checkpointer)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "connection", None)
@@ -550,19 +603,9 @@ class _NowaitSqliteWriter(_TurnWriter):
         except sqlite3.OperationalError:  # "database is locked"; anything real fails again later
             return None
         self._commits += 1
-        if self._commits >= NOWAIT_CHECKPOINT_EVERY and self._checkpoint_running.acquire(blocking=False):
+        if self._commits >= NOWAIT_CHECKPOINT_EVERY and self._checkpointer.checkpoint_in_background():
             self._commits = 0
-            threading.Thread(target=self._checkpoint, name="wildchat-checkpoint", daemon=True).start()
         return stored
-
-    def _checkpoint(self) -> None:
-        try:
-            with self._engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
-        except Exception:  # a later checkpoint (or the next start) catches up
-            log.warning("WAL checkpoint failed", exc_info=True)
-        finally:
-            self._checkpoint_running.release()
 
     def close(self) -> None:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -64,6 +66,8 @@ turns = Table(
     Column("state", String(100), nullable=True),
     Column("user_agent", Text, nullable=True),
     Column("accept_language", Text, nullable=True),
+    # True when the turn's text held a NUL and its content columns are escaped (see store.nul).
+    Column("nul_escaped", Boolean, nullable=False, server_default=false()),
     Index("ix_turns_participant", "participant_id", "received_at"),
     Index("ix_turns_conversation", "conversation_id"),
     Index("ix_turns_received", "received_at"),

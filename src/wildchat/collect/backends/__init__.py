@@ -6,6 +6,7 @@ from wildchat.collect.backends.base import (
     ChatBackend,
     ChatChunk,
     ChatRequest,
+    SamplingDefaults,
 )
 
-__all__ = ["BackendError", "BackendNotReady", "ChatBackend", "ChatChunk", "ChatRequest"]
+__all__ = ["BackendError", "BackendNotReady", "ChatBackend", "ChatChunk", "ChatRequest", "SamplingDefaults"]

@@ -6,7 +6,17 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from wildchat.config import SamplingDefaults
 from wildchat.records import Message, Usage
+
+__all__ = [
+    "BackendError",
+    "BackendNotReady",
+    "ChatBackend",
+    "ChatChunk",
+    "ChatRequest",
+    "SamplingDefaults",
+]
 
 
 class BackendError(Exception):
@@ -76,6 +86,14 @@ class ChatBackend(Protocol):
 
     async def list_models(self) -> list[str]:
         """The backend's model names."""
+        ...
+
+    def recommended_defaults(self, model: str) -> SamplingDefaults:
+        """The sampling settings `model` answers best at, for requests that omit them.
+
+        Known without loading the model, so the chat page can start from them at once. Empty
+        where nothing is known: the request then keeps OpenAI's defaults.
+        """
         ...
 
     def stream(self, request: ChatRequest) -> AsyncIterator[ChatChunk]:

@@ -9,7 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest
-from wildchat.collect.backends.embedded import LocalModelBackend, StreamSink, resolve_model_path
+from wildchat.collect.backends.embedded import (
+    LocalModelBackend,
+    StreamSink,
+    recommended_defaults,
+    resolve_model_path,
+)
 from wildchat.records import Usage
 
 INSTALL_LLAMA_CPP = "pip install 'wildchat[llama-cpp]'"
@@ -35,7 +40,7 @@ class LlamaCppBackend(LocalModelBackend[Any]):
         n_threads: int | None = None,
         chat_format: str | None = None,
     ) -> None:
-        super().__init__(name, description)
+        super().__init__(name, description, recommended_defaults(path))
         self.path = path
         self.cache_dir = Path(cache_dir)
         self.max_new_tokens = max_new_tokens

@@ -16,7 +16,7 @@ import openai
 from openai import AsyncOpenAI
 
 from wildchat import __version__
-from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest
+from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest, SamplingDefaults
 from wildchat.collect.backends.streaming_http import (
     HttpError,
     HttpTimeout,
@@ -108,6 +108,11 @@ class UpstreamBackend:
             except BackendError:
                 return list(self.only_models)
         return list(self._models)
+
+    def recommended_defaults(self, model: str) -> SamplingDefaults:
+        """Nothing: an omitted setting is left out of the upstream request, so the upstream's
+        own default applies, as it would for a client calling it directly."""
+        return SamplingDefaults()
 
     def _arguments(self, request: ChatRequest) -> dict[str, Any]:
         arguments: dict[str, Any] = {

@@ -6,10 +6,11 @@ import { copyText, installCopyHandler, renderMarkdown } from "./markdown.js";
 
 const STORAGE = {
   conversation: "wildchat.conversationId",
-  settings: "wildchat.settings",
+  settings: "wildchat.settings", // {model id: {temperature, top_p}} the participant chose
   model: "wildchat.model",
 };
-const DEFAULT_SETTINGS = { temperature: 1, top_p: 1 };
+// OpenAI's defaults, for a model that recommends none of its own (GET /v1/models `defaults`).
+const OPENAI_SETTINGS = { temperature: 1, top_p: 1 };
 const MODEL_POLL_MS = 5000;
 const TITLE_CHARS = 60;
 
@@ -86,6 +87,8 @@ const state = {
   cooldownUntil: 0, // rate limited until this time (ms since epoch)
   cooldownTimer: 0,
   modelPoll: 0,
+  ready: false, // startChat() finished: models, session and the open conversation are loaded
+  queued: false, // a message was sent before that: it goes out as soon as the chat is ready
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -271,6 +274,8 @@ const finePointer = window.matchMedia("(pointer: fine)");
 
 function showGate(message) {
   abortReply();
+  state.ready = false;
+  releaseQueued();
   closeSidebar();
   closeSettings();
   for (const dialog of [el.deleteDialog, el.termsDialog]) if (dialog.open) dialog.close();
@@ -349,7 +354,7 @@ function renderApiSnippet() {
 // Start-up after consent
 
 async function startChat() {
-  loadSettings();
+  state.ready = false;
   const stored = localStorage.getItem(STORAGE.conversation);
   state.conversationId = stored || newId();
   localStorage.setItem(STORAGE.conversation, state.conversationId);
@@ -366,8 +371,12 @@ async function startChat() {
   // Reopen the stored conversation from the server's copy, if it has one.
   const saved = state.conversations.find((c) => c.conversation_id === state.conversationId);
   openConversation(state.conversationId, saved ? saved.messages : []);
+  state.ready = true;
+  const queued = state.queued;
+  releaseQueued();
   updateComposer();
   if (finePointer.matches) el.prompt.focus();
+  if (queued) sendPrompt();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,6 +443,7 @@ function renderModelInfo() {
     el.modelInfo.textContent = `${el.modelInfo.textContent} (still loading: replies start once it is ready)`;
   }
   el.prompt.placeholder = `Message ${model.id}`;
+  loadSettings();
   renderApiSnippet();
   updateComposer();
 }
@@ -446,16 +456,34 @@ function selectModel(id) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Settings (temperature, top-p)
+// Settings (temperature, top-p): each model starts from the defaults it recommends (a small
+// model rambles at OpenAI's temperature 1), and keeps what the participant chose for it.
 
-function loadSettings() {
+/** The selected model's recommended settings, OpenAI's where it recommends none. */
+function modelDefaults() {
+  const defaults = currentModel()?.defaults ?? {};
+  const pick = (name) => (Number.isFinite(defaults[name]) ? defaults[name] : OPENAI_SETTINGS[name]);
+  return { temperature: pick("temperature"), top_p: pick("top_p") };
+}
+
+/** The settings chosen per model; entries of another shape (one global pair, as pages before
+ * per-model defaults stored) are dropped. */
+function savedSettings() {
   const saved = readJson(STORAGE.settings, {});
-  applySettings({ ...DEFAULT_SETTINGS, ...saved });
+  if (!saved || typeof saved !== "object" || Array.isArray(saved)) return {};
+  return Object.fromEntries(Object.entries(saved).filter(([, value]) => value && typeof value === "object"));
+}
+
+/** Show the selected model's settings: those chosen for it, else its defaults. */
+function loadSettings() {
+  const chosen = state.model ? savedSettings()[state.model] : undefined;
+  applySettings({ ...modelDefaults(), ...chosen });
 }
 
 function applySettings({ temperature, top_p }) {
-  el.temperature.value = String(clamp(Number(temperature), 0, 2, DEFAULT_SETTINGS.temperature));
-  el.topP.value = String(clamp(Number(top_p), 0, 1, DEFAULT_SETTINGS.top_p));
+  const defaults = modelDefaults();
+  el.temperature.value = String(clamp(Number(temperature), 0, 2, defaults.temperature));
+  el.topP.value = String(clamp(Number(top_p), 0, 1, defaults.top_p));
   showSettingValues();
 }
 
@@ -474,7 +502,15 @@ function currentSettings() {
 
 function saveSettings() {
   showSettingValues();
-  localStorage.setItem(STORAGE.settings, JSON.stringify(currentSettings()));
+  if (!state.model) return;
+  localStorage.setItem(STORAGE.settings, JSON.stringify({ ...savedSettings(), [state.model]: currentSettings() }));
+}
+
+function resetSettings() {
+  applySettings(modelDefaults());
+  const saved = savedSettings();
+  delete saved[state.model];
+  localStorage.setItem(STORAGE.settings, JSON.stringify(saved));
 }
 
 function toggleSettings(open = el.settingsPanel.hidden) {
@@ -671,7 +707,9 @@ function updateComposer() {
   const streaming = Boolean(state.controller);
   const model = currentModel();
   const cooling = Date.now() < state.cooldownUntil;
-  el.send.disabled = streaming || cooling || !model || el.prompt.value.trim() === "";
+  // Until the chat is ready, sending queues the message (see sendPrompt): the button stays usable.
+  const noModel = state.ready && !model;
+  el.send.disabled = streaming || cooling || noModel || state.queued || el.prompt.value.trim() === "";
   el.send.hidden = streaming;
   el.stop.hidden = !streaming;
   el.app.dataset.streaming = String(streaming);
@@ -682,9 +720,38 @@ function autogrow() {
   el.prompt.style.height = `${el.prompt.scrollHeight}px`;
 }
 
+/**
+ * Sent before the chat has loaded (typed right after consenting): keep the message, unchangeable,
+ * until startChat() sends it, rather than drop it.
+ */
+function queueUntilReady() {
+  state.queued = true;
+  el.prompt.readOnly = true;
+  showNotice("Your message will be sent as soon as the chat has loaded.", "info");
+  announce("Your message will be sent as soon as the chat has loaded.");
+  updateComposer();
+}
+
+function releaseQueued() {
+  if (!state.queued) return;
+  state.queued = false;
+  el.prompt.readOnly = false;
+  hideNotice();
+  updateComposer();
+}
+
 async function sendPrompt() {
   const text = el.prompt.value;
-  if (!text.trim() || state.controller || el.send.disabled) return;
+  if (!text.trim() || state.controller || state.queued) return;
+  if (!state.ready) {
+    queueUntilReady();
+    return;
+  }
+  if (!currentModel()) {
+    showNotice("No model is available right now. Your message is still in the box: send it again later.", "warn");
+    return;
+  }
+  if (Date.now() < state.cooldownUntil) return; // after a 429: the notice says until when
   hideNotice();
   closeSettings();
 
@@ -1070,10 +1137,7 @@ function wire() {
   el.settingsToggle.addEventListener("click", () => toggleSettings());
   el.temperature.addEventListener("input", saveSettings);
   el.topP.addEventListener("input", saveSettings);
-  el.resetSettings.addEventListener("click", () => {
-    applySettings(DEFAULT_SETTINGS);
-    localStorage.removeItem(STORAGE.settings);
-  });
+  el.resetSettings.addEventListener("click", resetSettings);
   document.addEventListener("click", (event) => {
     if (!el.settingsPanel.hidden && !event.target.closest(".popover-anchor")) closeSettings();
   });

@@ -13,14 +13,19 @@ exactly that rule to whatever scorers are configured:
 
 What the offline scorer is, honestly: hand-written keyword and pattern rules for harassment, hate,
 violence, self-harm and sexual content in English, Spanish, French, German, Portuguese, Russian and
-Chinese, with hard negatives masked out ("kill the process", "sexual health education"), combined
-with alt-profanity-check's probability (an English profanity classifier). It is not a learned
-toxicity model; its scores are rule evidence on a 0..1 scale, not calibrated probabilities. On texts
-written after its rules were frozen (benchmarks/toxicity_quality.py) it is precise (P ~0.9, ~4% of
-benign texts flagged) but catches only about a third of toxic texts; alt-profanity-check alone, at
-the same false-positive rate, catches under a tenth. Expect it to miss implicit phrasing, slur-only
-messages and languages without a pack: it is a floor for machines without network or weights, and
-the card must say so. Use the OpenAI or Detoxify scorers when they are available.
+Chinese, with hard negatives masked out ("kill the process", "sexual health education", "holy
+shit"), combined with alt-profanity-check's probability (an English profanity classifier, taken on
+the masked text, counted on its own in English texts only). It is not a learned toxicity model; its
+scores are rule evidence on a 0..1 scale, not calibrated probabilities. benchmarks/toxicity_quality.py
+measures it: on chatbot prompts written by someone who had not read its rules (the held-out half of
+an independent set, scored once) F1 0.87 (P 0.92, R 0.82, 7% of hard benign texts flagged) where
+alt-profanity-check alone scores 0.29; on the older set's last part, in another style, F1 0.58
+(P 0.94, R 0.42). Lexicon 1.2 scored F1 0.64 on public moderation-labelled prompts where
+alt-profanity-check alone scored 0.66, so expect real traffic to sit well below the first number.
+It misses slur-only messages (its lexicons list no slurs; profanity-check catches some), implicit
+phrasing it has no construction for, and languages without a pack: it is a floor for machines
+without network or weights, and the card must say so. Use the OpenAI or Detoxify scorers when they
+are available.
 
 How it maps onto the released fields (the decision): the released field names promise a producer,
 so the offline scorer fills a field only as a declared stand-in, chosen with `stand_in`:

@@ -47,6 +47,18 @@ from wildchat.curate.toxicity.schema import MODERATION_CATEGORIES, detoxify_reco
 
 DAMP = 0.4  # topic-only evidence ("suicide") inside a support/prevention context
 PROFANITY_TO_HARASSMENT = 0.45  # swearing at "you" is a harassment cue, not a flag on its own
+# alt-profanity-check's probability, taken on the text with exclamations and intensifiers ("holy
+# shit", "this fucking printer") blanked out, is evidence on its own from PROFANITY_FLOOR: what it
+# still scores that high is mostly abuse, slurs (which our lexicons deliberately do not list) or
+# sex. It is trained on English only: elsewhere its scores are noise, so they count only in texts
+# that look English. Measured on the dev halves of benchmarks/data/toxicity (lexicon 1.3).
+PROFANITY_FLOOR = 0.8
+PROFANITY_WEIGHT = 0.6  # 0.6 * p flags from p >= 0.84 alone; with any weak cue from the floor
+SEXUAL_CONTEXT = 0.35  # sexual evidence (more than "ass" alone) from which swearing is read as sexual
+_ENGLISH_WORDS = re.compile(
+    r"\b(?:the|and|you|your|are|is|of|my|it|this|that|with|for|what|how|they|she|his|we|have|not|can|"
+    r"just|to|i)\b"
+)
 MINOR_WINDOW = 80
 MAX_HITS_PER_RULE = 3
 # A child category implies its parent: the parent's score is at least the child's.
@@ -204,6 +216,8 @@ class OfflineScorer:
         return self._conclude(
             evidence,
             profanity_check,
+            text,
+            group=lambda: cues.present("group"),
             addressed=cues.present("you"),
             sexual_spans=sexual_spans,
             minor_near=lambda start, end: cues.near("minor", start, end, MINOR_WINDOW),
@@ -249,6 +263,8 @@ class OfflineScorer:
         return self._conclude(
             evidence,
             profanity_check,
+            text,
+            group=lambda: bool(spans.get("group")),
             addressed=bool(spans.get("you")),
             sexual_spans=sexual_spans,
             minor_near=lambda start, end: _near(spans.get("minor", ()), start, end, MINOR_WINDOW),
@@ -259,17 +275,23 @@ class OfflineScorer:
         self,
         evidence: dict[str, dict[str, float]],
         profanity_check: float,
+        text: str,
+        group: Callable[[], bool],
         addressed: bool,
         sexual_spans: list[tuple[int, int]],
         minor_near: Callable[[int, int], bool],
         matched: list[str],
     ) -> OfflineResult:
-        """Scores and flags from the evidence, shared by both paths: `addressed`, someone is
-        spoken to ("you"); `minor_near`, whether a minor is mentioned near a sexual span."""
+        """Scores and flags from the evidence, shared by both paths: `text`, the masked text;
+        `group`, whether a group of people is named; `addressed`, someone is spoken to ("you");
+        `minor_near`, whether a minor is mentioned near a sexual span."""
         scores = {c: _noisy_or(list(evidence[c].values())) for c in CATEGORIES_WITH_PROFANITY}
         scores[PROF] = max(scores[PROF], profanity_check)
         if addressed:
             scores[H] = _noisy_or([scores[H], PROFANITY_TO_HARASSMENT * scores[PROF]])
+        if profanity_check >= PROFANITY_FLOOR and _looks_english(text):
+            target = SX if scores[SX] >= SEXUAL_CONTEXT else HA if group() else H
+            scores[target] = _noisy_or([scores[target], PROFANITY_WEIGHT * profanity_check])
         if (
             sexual_spans
             and scores[SX] >= self.threshold_for(SX)
@@ -404,6 +426,16 @@ class _Spans:
 
 def _near(spans: Sequence[tuple[int, int]], start: int, end: int, window: int) -> bool:
     return any(s < end + window and e > start - window for s, e in spans)
+
+
+def _looks_english(text: str) -> bool:
+    """Whether the text holds at least two distinct English function words."""
+    found: set[str] = set()
+    for match in _ENGLISH_WORDS.finditer(text):
+        found.add(match.group(0))
+        if len(found) >= 2:
+            return True
+    return False
 
 
 def _noisy_or(weights: Sequence[float]) -> float:

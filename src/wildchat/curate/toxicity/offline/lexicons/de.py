@@ -161,6 +161,29 @@ BROAD: tuple[Rule, ...] = (
     ),
 )
 
+# Lexicon 1.3: constructions (insults said about someone, predicates about groups, harm asked for).
+CONSTRUCTIONS: tuple[Rule, ...] = (
+    Rule(
+        rf"\b(?:er|sie|der|die|das)\s+(?:ist|sind|war)\s+(?:ein|eine|einfach|so|total|echt|nur)?\s*"
+        rf"(?:\w+\s+)?{INSULT}\b",
+        {H: 0.6},
+    ),
+    Rule(
+        r"\b(?:sind|ist)\s+(?:alle\s+)?(?:nur\s+)?(?:geldgierig|gierig|dreckig|faul|kriminell|minderwertig|"
+        r"tiere|ungeziefer|parasiten|ratten|schmarotzer|abschaum|untermenschen|krank)\w*\b|"
+        r"\b(?:geldgierig|gierig|dreckig|faul|kriminell|minderwertig|krank)\w*\s+(?:sind|seien)\b|"
+        r"\b(?:kontrollier|beherrsch)\w*\s+(?:die|alle|unsere)\s+(?:welt|banken|medien|regierung)\b",
+        {HA: 0.75},
+        needs=("group",),
+        window=70,
+    ),
+    Rule(
+        r"\b(?:meinem|meiner|meinen|dem|der|jemandem|jemanden|ihm|ihr|ihn)\s+(?:\w+\s+){0,3}(?:weh ?tun|"
+        r"verletzen|verpr[uü]geln|zusammenschlagen|umbringen|vergiften|abstechen)\b",
+        {V: 0.75},
+    ),
+)
+
 PACK = LanguagePack(
     language="de",
     cues={
@@ -192,6 +215,7 @@ PACK = LanguagePack(
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         Rule(rf"\b{INSULT}\b", {H: 0.85}, needs=("you",), window=30),
         Rule(rf"\b{STRONG}\b", {H: 0.45}),
         Rule(rf"(?:^|[.!?,;:]\s*){STRONG}\s*[,!.?]", {H: 0.75}),  # vocative: "idiot, listen"

@@ -6,6 +6,7 @@ dehumanising or exclusionary language, which misses slur-only messages (a known 
 
 from __future__ import annotations
 
+from wildchat.curate.toxicity.offline.lexicons.en_constructions import CONSTRUCTIONS, MORE_GROUPS, NEGATIVES
 from wildchat.curate.toxicity.offline.rules import (
     HA,
     HAT,
@@ -482,7 +483,7 @@ PACK = LanguagePack(
         r"lesbians?|homosexuals?|bisexuals?|queers?|transgenders?|trans people|lgbt\w*|disabled|"
         r"handicapped|autistic|dark[- ]skin(?:ned)?|darker skin|races?|racial|religions?|faiths?|"
         r"ethnic(?:ity|ities)?|ethnic groups?|"
-        r"nationalit(?:y|ies)|tribes?|castes?|skin colou?rs?|minorit(?:y|ies))\b",
+        r"nationalit(?:y|ies)|tribes?|castes?|skin colou?rs?|minorit(?:y|ies))\b|" + MORE_GROUPS,
         "self": r"\b(?:i|i'm|im|i've|ive|i'll|me|my|myself)\b",
         "howto": r"\b(?:how (?:to|do|can|could|would|should|much|many|long)|best way|easiest way|fastest way|"
         r"quickest way|simplest way|most \w+ way|ways? to|tips? (?:on|for|to)|steps? to|instructions?|"
@@ -560,9 +561,11 @@ PACK = LanguagePack(
         r"race tracks?)\b",
         r"\bhate speech\b|\bhate crimes?\b|\bdomestic violence\b|\bgender-based violence\b|"
         r"\bviolence against women\b|\bi hate (?:mondays?|it when|this weather|waiting|traffic)\b",
+        *NEGATIVES,
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         # harassment: insults with a target
         Rule(rf"\b(?:you|u)(?:'re|re| are| r)?\s+{MODS}{INSULT}\b", {H: 0.85}),
         Rule(rf"\bur\s+{MODS}{INSULT}\b", {H: 0.85}),

@@ -175,6 +175,23 @@ BROAD: tuple[Rule, ...] = (
     ),
 )
 
+# Lexicon 1.3: constructions (insults said about someone, predicates about groups).
+CONSTRUCTIONS: tuple[Rule, ...] = (
+    Rule(
+        rf"\b(?:él|ella|ellos|ellas|es|son)\s+(?:un|una|unos|unas|muy|tan|tremend[oa])?\s*(?:\w+\s+)?"
+        rf"{INSULT}\b",
+        {H: 0.5},
+    ),
+    Rule(
+        r"\b(?:son|es)\s+(?:todos\s+|todas\s+)?(?:unos\s+|unas\s+)?(?:animales|par[aá]sitos|salvajes|"
+        r"ratas|cucarachas|plaga|inferiores|criminales|ladrones|sucios|enfermos|basura)\b|"
+        r"\b(?:echar|expulsar|deportar|sacar)\w*\s+(?:a\s+)?(?:todos\s+)?(?:los|las|esos|esas)\b",
+        {HA: 0.75},
+        needs=("group",),
+        window=70,
+    ),
+)
+
 PACK = LanguagePack(
     language="es",
     cues={
@@ -209,6 +226,7 @@ PACK = LanguagePack(
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         Rule(rf"\b{INSULT}\b", {H: 0.85}, needs=("you",), window=30),
         Rule(rf"\b{STRONG}\b", {H: 0.45}),
         Rule(rf"(?:^|[.!?,;:]\s*){STRONG}\s*[,!.?]", {H: 0.75}),  # vocative: "idiot, listen"

@@ -165,6 +165,30 @@ BROAD: tuple[Rule, ...] = (
     ),
 )
 
+# Lexicon 1.3: constructions (insults said about someone, predicates about groups, harm asked for).
+CONSTRUCTIONS: tuple[Rule, ...] = (
+    Rule(
+        rf"\b(?:c'est|il est|elle est|ils sont|elles sont)\s+(?:vraiment\s+|tellement\s+|trop\s+|"
+        rf"qu'une?\s+|une?\s+|des\s+){{0,2}}(?:\w+\s+)?{INSULT}\b",
+        {H: 0.6},
+    ),
+    Rule(
+        r"\b(?:sont|est)\s+(?:tous\s+|toutes\s+)?(?:des\s+)?(?:malades|animaux|parasites|sauvages|vermines?|"
+        r"cafards|rats|singes|d[eé]g[eé]n[eé]r[eé]s|inf[eé]rieur\w*|criminels|voleurs|terroristes|sales)\b|"
+        r"\b(?:soigner de force|(?:expuls|chass|d[eé]port|vir)\w+ (?:tous )?(?:les|ces))\b",
+        {HA: 0.75},
+        needs=("group",),
+        window=70,
+    ),
+    Rule(
+        r"\b(?:blesser|frapper|tabasser|poignarder|tuer|empoisonner|cogner)\s+(?:quelqu'un|une personne|"
+        r"mon \w+|ma \w+|mes \w+|son \w+|sa \w+|le \w+|la \w+)\b",
+        {V: 0.8},
+        needs=("howto",),
+        window=60,
+    ),
+)
+
 PACK = LanguagePack(
     language="fr",
     cues={
@@ -193,6 +217,7 @@ PACK = LanguagePack(
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         Rule(rf"\b{INSULT}\b", {H: 0.85}, needs=("you",), window=30),
         Rule(rf"\besp[eè]ce d(?:e |'){INSULT}\b", {H: 0.85}),
         Rule(rf"\b{STRONG}\b", {H: 0.45}),

@@ -146,6 +146,22 @@ BROAD: tuple[Rule, ...] = (
     ),
 )
 
+# Lexicon 1.3: constructions (insults said about someone, predicates about groups).
+CONSTRUCTIONS: tuple[Rule, ...] = (
+    Rule(
+        rf"\b(?:ele|ela|eles|elas)\s+(?:é|são|e)\s+(?:um|uma|uns|umas|muito|tão)?\s*(?:\w+\s+)?{INSULT}\b",
+        {H: 0.5},
+    ),
+    Rule(
+        r"\b(?:são|é)\s+(?:todos\s+|todas\s+)?(?:uns\s+|umas\s+)?(?:animais|parasitas|selvagens|ratos|"
+        r"baratas|praga|inferiores|criminosos|ladr[oõ]es|sujos|pregui[cç]osos|atrasados|lixo)\b|"
+        r"\b(?:expuls|deport)\w*\b",
+        {HA: 0.75},
+        needs=("group",),
+        window=70,
+    ),
+)
+
 PACK = LanguagePack(
     language="pt",
     cues={
@@ -174,6 +190,7 @@ PACK = LanguagePack(
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         Rule(rf"\b{INSULT}\b", {H: 0.85}, needs=("you",), window=30),
         Rule(rf"\b{STRONG}\b", {H: 0.45}),
         Rule(rf"(?:^|[.!?,;:]\s*){STRONG}\s*[,!.?]", {H: 0.75}),  # vocative: "idiot, listen"

@@ -155,6 +155,18 @@ BROAD: tuple[Rule, ...] = (
     ),
 )
 
+# Lexicon 1.3: constructions (insults said about someone, predicates about groups).
+CONSTRUCTIONS: tuple[Rule, ...] = (
+    Rule(rf"\b(?:он|она|они)\s+(?:\w+\s+)?{INSULT}\b", {H: 0.5}),
+    Rule(
+        r"\b(?:животн\w*|паразит\w*|дикар\w*|крыс\w*|тараканы|грязн\w*|недолюд\w*|низш\w*|преступник\w*|"
+        r"воры|выгнать|выслать|депортировать)\b",
+        {HA: 0.7},
+        needs=("group",),
+        window=70,
+    ),
+)
+
 PACK = LanguagePack(
     language="ru",
     script=CYRILLIC,
@@ -184,6 +196,7 @@ PACK = LanguagePack(
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         Rule(rf"\b{INSULT}\b", {H: 0.85}, needs=("you",), window=30),
         Rule(rf"\b{STRONG}\b", {H: 0.45}),
         Rule(rf"(?:^|[.!?,;:]\s*){STRONG}\s*[,!.?]", {H: 0.75}),  # vocative: "idiot, listen"

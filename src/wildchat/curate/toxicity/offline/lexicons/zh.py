@@ -111,6 +111,20 @@ BROAD: tuple[Rule, ...] = (
     Rule(r"低等|低劣|入侵者|入侵|都是恐怖分子|不如男人", {HA: 0.85}, needs=("group",), window=20),
 )
 
+# Lexicon 1.3: constructions (predicates about groups of people).
+CONSTRUCTIONS: tuple[Rule, ...] = (
+    Rule(
+        r"(?:外地人|外国人|移民|难民|黑人|穆斯林|犹太人|同性恋|农村人|乡下人|少数民族).{0,20}(?:都是|全是|就是)"
+        r"(?:小偷|骗子|罪犯|垃圾|畜生|强盗|废物|寄生虫|蟑螂|老鼠|猴子)",
+        {HA: 0.85},
+    ),
+    Rule(
+        r"(?:外地人|外国人|移民|难民|黑人|穆斯林|犹太人|同性恋|农村人|乡下人|少数民族).{0,30}(?:赶出|滚出|驱逐|"
+        r"消灭|清除)",
+        {HA: 0.8},
+    ),
+)
+
 PACK = LanguagePack(
     language="zh",
     script=CJK,
@@ -133,6 +147,7 @@ PACK = LanguagePack(
     ),
     rules=(
         *BROAD,
+        *CONSTRUCTIONS,
         Rule(INSULT, {H: 0.85}, needs=("you",), window=8),
         Rule(STRONG, {H: 0.45}),
         Rule(rf"(?:^|[。！？，,!?])\s*{STRONG}\s*[，,！!。]", {H: 0.75}),  # vocative
