@@ -23,6 +23,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.train_fixtures import train_fillers
+
 ROOT = Path(__file__).resolve().parents[1]
 ENTRY_POINT = Path(sys.executable).with_name("wildchat")
 # Commands that serve until stopped: started, checked over HTTP, then stopped with SIGTERM.
@@ -82,6 +84,20 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         + "\n",
         encoding="utf-8",
     )
+    # A small public-format dataset for the commands that read datasets (import, report, explore).
+    conversations = [
+        {
+            "id": f"readme-{n}",
+            "conversations": [
+                {"from": "human", "value": f"Question {n}: how do I sort a list in Python?"},
+                {"from": "gpt", "value": "Use sorted(items) for a new list, or items.sort() in place."},
+                {"from": "human", "value": "And in reverse order?"},
+                {"from": "gpt", "value": "Pass reverse=True to either of them."},
+            ],
+        }
+        for n in range(12)
+    ]
+    (folder / "sharegpt.json").write_text(json.dumps(conversations), encoding="utf-8")
     return folder
 
 
@@ -97,6 +113,8 @@ def _fill(command: str, workspace: Path) -> list[str]:
         "DIR": lambda: str(workspace / f"out-{len(list(workspace.glob('out-*')))}"),
         "FILE": lambda: str(workspace / "messages.jsonl"),
         "N": lambda: "40",
+        "PATH": lambda: str(workspace / "sharegpt.json"),
+        **train_fillers(workspace),  # DATASET, MODEL, QUESTIONS, NAME, URL: `train` and `eval`
     }
     argv = []
     for word in shlex.split(command)[1:]:
@@ -121,12 +139,54 @@ def _port_taken(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _run_server(argv: list[str], path: str, workspace: Path) -> None:
+def readme_python_examples() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```python\n(.*?)```", text, re.S)
+
+
+def _wait_for_models(base: str) -> None:
+    """The embedded model converts and loads in the background (about a minute the first time)."""
+    deadline = time.monotonic() + 420
+    while time.monotonic() < deadline:
+        models = httpx.get(f"{base}/healthz", timeout=5).json()["models"]
+        if models and all(models.values()):
+            return
+        time.sleep(2)
+    pytest.fail(f"the default model was not ready within 7 minutes: {models}")
+
+
+def _run_readme_examples(base: str, workspace: Path, env: dict[str, str]) -> None:
+    """The README's Python examples, as a user pastes them, against the service it just started."""
+    _wait_for_models(base)
+    for number, example in enumerate(readme_python_examples()):
+        script = workspace / f"readme_example_{number}.py"
+        script.write_text(example.replace("http://127.0.0.1:8000", base), encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, str(script)], cwd=workspace, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, f"README example {number}:\n{done.stdout}{done.stderr}"
+        assert done.stdout.strip(), f"README example {number} printed nothing"
+
+
+def _turn_count(workspace: Path, env: dict[str, str]) -> int:
+    if not (workspace / "data" / "wildchat.db").exists():
+        return 0
+    stats = subprocess.run(
+        [str(ENTRY_POINT), "db", "stats"], cwd=workspace, env=env, capture_output=True, text=True
+    )
+    found = re.search(r"turns: (\d+)", stats.stdout)
+    assert found, stats.stdout + stats.stderr
+    return int(found.group(1))
+
+
+def _run_server(argv: list[str], name: str, workspace: Path) -> None:
+    path = SERVERS[name]
     env = _environment(workspace)
     port = 8000
     if _port_taken(port):  # another program holds the default: move only the port
         port = _free_port()
         env["WILDCHAT_PORT"] = str(port)
+    turns_before = _turn_count(workspace, env)
     process = subprocess.Popen(
         argv, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -141,6 +201,8 @@ def _run_server(argv: list[str], path: str, workspace: Path) -> None:
                 time.sleep(0.5)
         assert process.poll() is None, f"{argv} exited early:\n{process.communicate()[0]}"
         assert status == 200, f"{argv}: GET {path} gave {status}"
+        if name == "serve":
+            _run_readme_examples(f"http://127.0.0.1:{port}", workspace, env)
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -151,6 +213,8 @@ def _run_server(argv: list[str], path: str, workspace: Path) -> None:
             pytest.fail(f"{argv} did not stop within 60 s of SIGTERM:\n{output}")
     assert process.returncode == 0, f"{argv} exited {process.returncode} after SIGTERM:\n{output}"
     assert "Traceback" not in output, output
+    if name == "serve":  # the README's example withdrew its consent: none of its turns is left
+        assert _turn_count(workspace, env) == turns_before
 
 
 def test_the_readme_lists_the_commands_this_test_knows() -> None:
@@ -165,7 +229,7 @@ def test_readme_command_runs_with_only_its_required_arguments(command: str, work
     argv = _fill(command, workspace)
     name = _subcommand(command)
     if name in SERVERS:
-        _run_server(argv, SERVERS[name], workspace)
+        _run_server(argv, name, workspace)
         return
     done = subprocess.run(
         argv, cwd=workspace, env=_environment(workspace), capture_output=True, text=True, timeout=600

@@ -1,6 +1,6 @@
 """The shared vocabulary of every stage: a turn as logged, and a conversation as released.
 
-Stages meet here and in the on-disk formats, never in each other's internals (DESIGN.md).
+Stages meet here and in the on-disk formats, never in each other's internals (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ class Conversation:
     """A linked conversation in the shape of a WildChat-1M record."""
 
     conversation_hash: str
-    model: str
-    timestamp: datetime
+    model: str  # "" when the source does not say (ShareGPT, Alpaca, Dolly, OpenAssistant)
+    timestamp: datetime | None  # the last turn's time; None for sources without times
     conversation: list[ConversationMessage]
     turn: int
     language: str = "Nolang"
@@ -149,3 +149,8 @@ class Conversation:
     country: str | None = None
     hashed_ip: str | None = None
     header: dict[str, str | None] | None = None
+    # Imported datasets (wildchat.formats): the source's own pseudonymous user id (OpenAssistant's
+    # user_id of the first prompter; WildChat's hashed_ip), and the label of the dataset it came from.
+    user_id: str | None = None
+    dataset: str | None = None
+    extra: dict[str, Any] | None = None  # source fields the schema has no place for (Dolly's category)

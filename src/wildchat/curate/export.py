@@ -106,15 +106,21 @@ class ExportError(ValueError):
 # Conversation <-> row
 
 
-def validate_conversation(conversation: Conversation) -> None:
-    """Raise ExportError for anything the Parquet schema would silently drop or could not hold."""
+def validate_conversation(
+    conversation: Conversation, *, roles: frozenset[str] = _ROLES, require_timestamp: bool = True
+) -> None:
+    """Raise ExportError for anything the Parquet schema would silently drop or could not hold.
+
+    A build requires a timestamp and user/assistant roles; `wildchat import` (wildchat.formats)
+    also writes sources without times and with system messages.
+    """
     problems: list[str] = []
     messages = conversation.conversation
-    if conversation.timestamp is None:  # typed as required, but a stage could still leave it unset
+    if require_timestamp and conversation.timestamp is None:
         problems.append("timestamp is missing")
     for index, message in enumerate(messages):
-        if message.role not in _ROLES:
-            problems.append(f"message {index}: role {message.role!r} is not user/assistant")
+        if message.role not in roles:
+            problems.append(f"message {index}: role {message.role!r} is not {'/'.join(sorted(roles))}")
         if message.header is not None and not message.header.keys() <= _HEADER_KEYS:
             problems.append(
                 f"message {index}: unknown header keys {sorted(message.header.keys() - _HEADER_KEYS)}"
@@ -199,10 +205,6 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else value.replace(tzinfo=UTC)
 
 
-def _utc_required(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
-
-
 def _without_nulls(entry: dict[str, Any] | None) -> dict[str, Any]:
     """A moderation dict as the pipeline wrote it: null members were absent keys."""
     if entry is None:
@@ -219,7 +221,7 @@ def row_to_conversation(row: dict[str, Any]) -> Conversation:
     return Conversation(
         conversation_hash=row["conversation_hash"],
         model=row["model"],
-        timestamp=_utc_required(row["timestamp"]),
+        timestamp=_utc(row["timestamp"]),
         conversation=[
             ConversationMessage(
                 role=m["role"],
@@ -382,6 +384,8 @@ class ExportStats:
             self.countries[conversation.country or ""] += 1
             self.models[conversation.model] += 1
             moment = conversation.timestamp
+            if moment is None:  # imported sources without times (wildchat.formats)
+                continue
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=UTC)
             if self.first_timestamp is None or moment < self.first_timestamp:
