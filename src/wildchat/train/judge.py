@@ -1,0 +1,321 @@
+"""An LLM judge over MT-bench-style answers: single-answer grades and pairwise verdicts.
+
+Single grading scores each model's answer to each turn from 1 to 10 (math, reasoning and coding
+against a reference answer); pairwise comparison shows each pair of answers twice, once in each
+order, and a model wins a question only when both orders agree (``wildchat.train.scores``), which
+cancels the judge's preference for the first or second position.
+
+The judgment file is its own cache: every finished judgment is appended at once, and a later run
+skips those already there, so an interrupted or extended run (a new model, new questions) asks
+only for what is missing. Judgments whose verdict could not be read (score -1, winner "error", as
+FastChat records them) are asked again on the next run; the later line is the one read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from wildchat.train.endpoint import ChatEndpoint, EndpointError, Usage
+from wildchat.train.fastchat_io import (
+    ANSWER_DIR,
+    JUDGMENT_DIR,
+    Answer,
+    BenchFileError,
+    JsonlAppender,
+    PairJudgment,
+    Question,
+    SingleJudgment,
+    read_answers,
+    read_pair_judgments,
+    read_single_judgments,
+)
+from wildchat.train.prompts import JudgePrompt, pair_prompt, single_prompt
+
+Mode = Literal["single", "pair"]
+JUDGE_MAX_TOKENS = 2048
+
+_RATING = re.compile(r"\[\[\s*(\d+(?:\.\d+)?)\s*\]\]")
+_RATING_FALLBACK = re.compile(r"\[\s*(\d+(?:\.\d+)?)\s*\]")  # "[7]": a judge that dropped a bracket
+_VERDICT = re.compile(r"\[\[\s*([ABC])\s*\]\]")
+
+
+def parse_rating(judgment: str) -> float:
+    """The judge's last "[[score]]" (1–10), or -1 when there is none, as FastChat records it."""
+    found = _RATING.findall(judgment) or _RATING_FALLBACK.findall(judgment)
+    if not found:
+        return -1.0
+    score = float(found[-1])
+    return score if 1.0 <= score <= 10.0 else -1.0
+
+
+def parse_verdict(judgment: str) -> str:
+    """ "A", "B", "tie" ([[C]]) or "error": the judge's last verdict mark."""
+    found = _VERDICT.findall(judgment)
+    if not found:
+        return "error"
+    return {"A": "A", "B": "B", "C": "tie"}[found[-1]]
+
+
+def judgment_path(bench_dir: Path, judge_model: str, mode: Mode) -> Path:
+    safe = judge_model.replace("/", "_").replace("\\", "_")
+    return bench_dir / JUDGMENT_DIR / f"{safe}_{mode}.jsonl"
+
+
+@dataclass(slots=True)
+class JudgeResult:
+    path: Path
+    judged: int = 0
+    cached: int = 0
+    unparsed: int = 0  # verdicts that could not be read (asked again on the next run)
+    failed: int = 0  # requests that failed for good
+    missing_answers: int = 0  # model/question pairs with no (or a one-turn) answer
+    missing_references: int = 0  # reference categories graded without a reference
+    errors: list[str] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+
+
+@dataclass(frozen=True, slots=True)
+class _Task:
+    question: Question
+    turn: int
+    reference: list[str] | None
+
+
+def load_model_answers(bench_dir: Path, models: Sequence[str] | None) -> dict[str, dict[str, Answer]]:
+    folder = bench_dir / ANSWER_DIR
+    if models is None:
+        files = sorted(folder.glob("*.jsonl"))
+        if not files:
+            raise BenchFileError(f"no answer files in {folder}: run `wildchat eval generate` first")
+        return {path.stem: read_answers(path) for path in files}
+    answers: dict[str, dict[str, Answer]] = {}
+    for model in models:
+        path = folder / f"{model}.jsonl"
+        if not path.is_file():
+            raise BenchFileError(f"no answers for model {model!r}: {path} does not exist")
+        answers[model] = read_answers(path)
+    return answers
+
+
+def _reference(question: Question, references: dict[str, Answer]) -> list[str] | None:
+    if question.reference:
+        return question.reference
+    answer = references.get(str(question.question_id))
+    return answer.turns if answer else None
+
+
+def _tasks(questions: Sequence[Question], references: dict[str, Answer], result: JudgeResult) -> list[_Task]:
+    tasks: list[_Task] = []
+    for question in questions:
+        reference = _reference(question, references) if question.needs_reference else None
+        if question.needs_reference and reference is None:
+            result.missing_references += 1
+        for turn in range(1, min(len(question.turns), 2) + 1):
+            tasks.append(_Task(question, turn, reference))
+    return tasks
+
+
+def _fill_single(prompt: JudgePrompt, task: _Task, answer: Answer) -> str:
+    question, reference = task.question, task.reference or ["", ""]
+    values = {
+        "question": question.turns[0],
+        "answer": answer.turns[0],
+        "question_1": question.turns[0],
+        "question_2": question.turns[-1],
+        "answer_1": answer.turns[0],
+        "answer_2": answer.turns[-1],
+        "ref_answer_1": reference[0],
+        "ref_answer_2": reference[-1],
+    }
+    return prompt.template.format(**values)
+
+
+def _fill_pair(prompt: JudgePrompt, task: _Task, answer_a: Answer, answer_b: Answer) -> str:
+    question, reference = task.question, task.reference or ["", ""]
+    values = {
+        "question": question.turns[0],
+        "answer_a": answer_a.turns[0],
+        "answer_b": answer_b.turns[0],
+        "question_1": question.turns[0],
+        "question_2": question.turns[-1],
+        "answer_a_1": answer_a.turns[0],
+        "answer_a_2": answer_a.turns[-1],
+        "answer_b_1": answer_b.turns[0],
+        "answer_b_2": answer_b.turns[-1],
+        "ref_answer_1": reference[0],
+        "ref_answer_2": reference[-1],
+    }
+    return prompt.template.format(**values)
+
+
+def _answer(answers: dict[str, Answer], task: _Task) -> Answer | None:
+    answer = answers.get(str(task.question.question_id))
+    if answer is None or len(answer.turns) < task.turn:
+        return None
+    return answer
+
+
+async def _ask(endpoint: ChatEndpoint, prompt: JudgePrompt, user: str) -> str:
+    messages = [{"role": "system", "content": prompt.system}, {"role": "user", "content": user}]
+    return await endpoint.complete(messages, temperature=0.0, max_tokens=JUDGE_MAX_TOKENS)
+
+
+async def judge_single(
+    endpoint: ChatEndpoint,
+    questions: Sequence[Question],
+    answers: dict[str, dict[str, Answer]],
+    bench_dir: Path,
+    *,
+    references: dict[str, Answer] | None = None,
+) -> JudgeResult:
+    """Grade every model's answer to every turn; appends to model_judgment/<judge>_single.jsonl."""
+    judge_model = endpoint.settings.model
+    path = judgment_path(bench_dir, judge_model, "single")
+    done = {j.key for j in read_single_judgments(path) if j.ok} if path.is_file() else set()
+    result = JudgeResult(path, usage=endpoint.usage)
+    out = JsonlAppender(path)
+
+    async def one(model: str, task: _Task, answer: Answer) -> None:
+        prompt = single_prompt(reference=task.reference is not None, turn=task.turn)
+        user = _fill_single(prompt, task, answer)
+        try:
+            text = await _ask(endpoint, prompt, user)
+        except EndpointError as exc:
+            result.failed += 1
+            result.errors.append(str(exc))
+            return
+        judgment = SingleJudgment(
+            task.question.question_id,
+            model,
+            (judge_model, prompt.name),
+            user,
+            text,
+            parse_rating(text),
+            task.turn,
+        )
+        out.write(judgment.to_json())
+        result.judged += 1
+        result.unparsed += not judgment.ok
+
+    jobs = []
+    for task in _tasks(questions, references or {}, result):
+        for model, model_answers in answers.items():
+            answer = _answer(model_answers, task)
+            if answer is None:
+                result.missing_answers += 1
+            elif (str(task.question.question_id), model, task.turn, judge_model) in done:
+                result.cached += 1
+            else:
+                jobs.append(one(model, task, answer))
+    try:
+        await asyncio.gather(*jobs)
+    finally:
+        out.close()
+    return result
+
+
+def model_pairs(models: Sequence[str], baseline: str | None) -> list[tuple[str, str]]:
+    """Every pair of models, or each model against the baseline (FastChat's pairwise-baseline)."""
+    if baseline is None:
+        return list(itertools.combinations(models, 2))
+    if baseline not in models:
+        raise BenchFileError(f"the baseline {baseline!r} has no answer file")
+    return [(model, baseline) for model in models if model != baseline]
+
+
+async def judge_pairs(
+    endpoint: ChatEndpoint,
+    questions: Sequence[Question],
+    answers: dict[str, dict[str, Answer]],
+    bench_dir: Path,
+    *,
+    references: dict[str, Answer] | None = None,
+    baseline: str | None = None,
+) -> JudgeResult:
+    """Compare answers pairwise, in both orders; appends to model_judgment/<judge>_pair.jsonl."""
+    judge_model = endpoint.settings.model
+    path = judgment_path(bench_dir, judge_model, "pair")
+    done = {j.key for j in read_pair_judgments(path) if j.ok} if path.is_file() else set()
+    result = JudgeResult(path, usage=endpoint.usage)
+    out = JsonlAppender(path)
+
+    async def one(model_1: str, model_2: str, task: _Task, answer_1: Answer, answer_2: Answer) -> None:
+        prompt = pair_prompt(reference=task.reference is not None, turn=task.turn)
+        user_1 = _fill_pair(prompt, task, answer_1, answer_2)  # g1: model_1 is A
+        user_2 = _fill_pair(prompt, task, answer_2, answer_1)  # g2: model_2 is A
+        replies = await asyncio.gather(
+            _ask(endpoint, prompt, user_1), _ask(endpoint, prompt, user_2), return_exceptions=True
+        )
+        problems = [reply for reply in replies if isinstance(reply, BaseException)]
+        if problems:
+            if not all(isinstance(problem, EndpointError) for problem in problems):
+                raise next(p for p in problems if not isinstance(p, EndpointError))
+            result.failed += 1
+            result.errors.append(str(problems[0]))
+            return
+        text_1, text_2 = str(replies[0]), str(replies[1])
+        g1 = {"A": "model_1", "B": "model_2"}.get(parse_verdict(text_1), parse_verdict(text_1))
+        g2 = {"A": "model_2", "B": "model_1"}.get(parse_verdict(text_2), parse_verdict(text_2))
+        judgment = PairJudgment(
+            task.question.question_id,
+            model_1,
+            model_2,
+            g1,
+            g2,
+            (judge_model, prompt.name),
+            user_1,
+            text_1,
+            user_2,
+            text_2,
+            task.turn,
+        )
+        out.write(judgment.to_json())
+        result.judged += 1
+        result.unparsed += not judgment.ok
+
+    jobs = []
+    for task in _tasks(questions, references or {}, result):
+        for model_1, model_2 in model_pairs(list(answers), baseline):
+            answer_1, answer_2 = _answer(answers[model_1], task), _answer(answers[model_2], task)
+            if answer_1 is None or answer_2 is None:
+                result.missing_answers += 1
+            elif (str(task.question.question_id), model_1, model_2, task.turn, judge_model) in done:
+                result.cached += 1
+            else:
+                jobs.append(one(model_1, model_2, task, answer_1, answer_2))
+    try:
+        await asyncio.gather(*jobs)
+    finally:
+        out.close()
+    return result
+
+
+def record_usage(
+    bench_dir: Path, judge_model: str, mode: Mode, result: JudgeResult, prices: tuple[float, float]
+) -> None:
+    """Append this run's requests, tokens and cost to model_judgment/usage.jsonl.
+
+    Judgments taken from the cache cost nothing and are not counted.
+    """
+    line = {
+        "judge": judge_model,
+        "mode": mode,
+        "tstamp": time.time(),
+        "judged": result.judged,
+        "cached": result.cached,
+        "unparsed": result.unparsed,
+        "failed": result.failed,
+        **result.usage.to_dict(*prices),
+    }
+    path = bench_dir / JUDGMENT_DIR / "usage.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(line) + "\n")
