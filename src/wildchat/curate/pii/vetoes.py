@@ -3,6 +3,18 @@
 Each veto names the mistake it prevents, looks only at the span and the message around it,
 and is listed in `STRICT_VETOES`; a policy runs them after the recognisers. They are kept
 apart from the recognisers so that Presidio's and ours are corrected the same way.
+
+`strict` must find at least what vanilla Presidio finds, so a veto stays in `STRICT_VETOES`
+only while the evaluation on data we did not write (`benchmarks/data/pii/faker.jsonl`) shows
+that it removes false positives and costs no recall (`tests/curate/test_pii_quality.py`
+measures each one against all the others). Vetoes that failed that test were removed: "only
+dates of birth" and "only profile URLs" (Faker's people have dates, times and homepages),
+"placeholder domains" (Faker's addresses are at example.org), "glued to a token" and
+"published test numbers" (they removed no false positive there: other recognisers still
+cover those numbers).
+
+`CUE_REQUIREMENTS` are different: they belong to recognisers vanilla Presidio does not have
+(other countries' digit-only numbers), and only say that such a number needs its cue.
 """
 
 from __future__ import annotations
@@ -12,9 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import regex as re
-
-from wildchat.curate.pii.checksums import digits_only
-from wildchat.curate.pii.recognizers.profiles import is_profile_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,16 +146,24 @@ def _ip_not_personal(text: str, start: int, end: int) -> bool:
 _DATE_LIKE = re.compile(
     r"^(?:\d{4}[\-./]\d{1,2}[\-./]\d{1,2}|\d{1,2}[\-./]\d{1,2}[\-./]\d{2,4})(?:\s+\d{1,2}:\d{2})?$"
 )
-_RANGE_LIKE = re.compile(r"^\(?\d{1,4}\)?\s?[\-–]\s?\d{1,4}$|^(?:1[89]|20)\d{2}\s?[\-–]\s?(?:1[89]|20)\d{2}$")
+# "10-20", "(3) - 7", "1999-2004": a range goes up, and its lower end has no leading zero
+# ("0903-8486" is a phone number's tail).
+_RANGE_LIKE = re.compile(r"^\(?(?P<low>0|[1-9]\d{0,3})\)?\s?[\-–]\s?(?P<high>\d{1,4})$")
+# Numbers named for what they are: an order or an identity document's number is not a phone's
+# (the identifier's own recogniser then names it).
 _NOT_PHONE_CUE = re.compile(
-    r"(?:isbn|issn|doi|order|invoice|tracking|serial|sku|part|model|account|reference|ref|id|#|\$|€|£|¥)"
-    r"(?:\s(?:number|no\.?|num|code|id))?\s*[:#]?\s*$"
+    r"(?:isbn|issn|doi|order|invoice|tracking|serial|sku|part|model|account|reference|ref|id|#|\$|€|£|¥|"
+    r"passport|tax|ssn|social\ssecurity|identity|licen[cs]e|personnummer|pesel|aadhaar|bsn|cpf|nif|nie|dni)"
+    r"(?:\s(?:number|no\.?|num|code|id|card))?\s*(?:is\s)?[:#]?\s*$"
 )
 
 
 def _phone_not_a_phone(text: str, start: int, end: int) -> bool:
     span = text[start:end].strip()
-    if _DATE_LIKE.match(span) or _RANGE_LIKE.match(span):
+    if _DATE_LIKE.match(span):
+        return True
+    range_like = _RANGE_LIKE.match(span)
+    if range_like and int(range_like["low"]) < int(range_like["high"]):
         return True
     if span.count(".") >= 3 and all(part.isdigit() for part in span.split(".")):
         return True  # an IPv4 address or a dotted version
@@ -161,41 +178,10 @@ def _phone_not_a_phone(text: str, start: int, end: int) -> bool:
     return right == "." and text[end + 1 : end + 2].isdigit()
 
 
-# --- EMAIL_ADDRESS: placeholders and role accounts -----------------------------------------
+# --- EMAIL_ADDRESS: role accounts ------------------------------------------------------------
+# (A veto on placeholder domains such as example.com lost recall: Faker gives people
+# addresses there, and so may anyone writing test data about real people.)
 
-# RFC 2606 / RFC 6761 reserved names, plus the stand-ins people and models type.
-_PLACEHOLDER_DOMAINS = frozenset(
-    {
-        "example.com",
-        "example.org",
-        "example.net",
-        "example.edu",
-        "domain.com",
-        "yourdomain.com",
-        "mydomain.com",
-        "email.com",
-        "youremail.com",
-        "company.com",
-        "yourcompany.com",
-        "companyname.com",
-        "mycompany.com",
-        "website.com",
-        "yourwebsite.com",
-        "test.com",
-        "sample.com",
-        "acme.com",
-        "xyz.com",
-        "abc.com",
-        "x.com",
-        "xx.com",
-        "xxx.com",
-        "xxxx.com",
-        "mail.com",
-        "login.com",
-        "localhost",
-    }
-)
-_PLACEHOLDER_SUFFIXES = (".example", ".test", ".invalid", ".localhost", ".local")
 _ROLE_LOCAL_PARTS = frozenset(
     {
         "info",
@@ -256,81 +242,11 @@ _ROLE_LOCAL_PARTS = frozenset(
 )
 
 
-def _email_placeholder(text: str, start: int, end: int) -> bool:
-    span = text[start:end].lower()
-    local, _, domain = span.rpartition("@")
-    if domain in _PLACEHOLDER_DOMAINS or domain.endswith(_PLACEHOLDER_SUFFIXES):
-        return True
+def _email_role_account(text: str, start: int, end: int) -> bool:
+    local = text[start:end].lower().rpartition("@")[0]
     if local in _ROLE_LOCAL_PARTS:
         return True
     return bool(re.fullmatch(r"x+|a+|abc\w*|\w*123|user\d*|test\w*", local))
-
-
-# --- URL: everything that is not a person's profile ----------------------------------------
-
-
-def _url_not_a_profile(text: str, start: int, end: int) -> bool:
-    if start > 0 and text[start - 1] == "@":
-        return True  # the domain of an e-mail address
-    return not is_profile_url(text[start:end])
-
-
-# --- DATE_TIME: only dates of birth are personal -------------------------------------------
-
-_BIRTH_CUE = re.compile(
-    r"(?:born|birth|birthday|b\.|dob|d\.o\.b\.?|date of birth|né|née|geboren|nacido|nacida|nascido|nato|"
-    r"生日|出生|родился|родилась)\b[^.\n]{0,25}$"
-)
-
-
-def _date_not_birth(text: str, start: int, end: int) -> bool:
-    return not _BIRTH_CUE.search(_before(text, start, 45))
-
-
-# --- CREDIT_CARD and IBAN: published test and example numbers ------------------------------
-
-_TEST_CARDS = frozenset(
-    {
-        "4111111111111111",
-        "4242424242424242",
-        "4012888888881881",
-        "4000056655665556",
-        "5555555555554444",
-        "5105105105105100",
-        "5200828282828210",
-        "378282246310005",
-        "371449635398431",
-        "6011111111111117",
-        "6011000990139424",
-        "3530111333300000",
-        "30569309025904",
-        "38520000023237",
-    }
-)
-_EXAMPLE_IBANS = frozenset(
-    {"GB82WEST12345698765432", "DE89370400440532013000", "FR1420041010050500013M02606"}
-)
-
-
-def _test_number(text: str, start: int, end: int) -> bool:
-    span = text[start:end]
-    compact = "".join(ch for ch in span if ch.isalnum()).upper()
-    return digits_only(span) in _TEST_CARDS or compact in _EXAMPLE_IBANS
-
-
-# --- Identifiers glued into a longer token (a UUID's last group, a file name) --------------
-
-
-def _glued(text: str, start: int, end: int) -> bool:
-    left = text[max(0, start - 2) : start]
-    right = text[end : end + 2]
-    left_glued = (left[-1:].isascii() and left[-1:].isalnum()) or (
-        left[-1:] in ("-", "_") and left[:1].isalnum()
-    )
-    right_glued = (right[:1].isascii() and right[:1].isalnum()) or (
-        right[:1] in ("-", "_") and right[1:].isalnum()
-    )
-    return bool(left_glued or right_glued)
 
 
 # --- Digit-only national numbers of other countries need their cue -------------------------
@@ -365,35 +281,66 @@ class _NeedsCue:
         return not any(cue in window for cue in self.cues + _GENERIC_ID_CUES)
 
 
-# Number-shaped identifiers checked for glue (phones have their own, wider check above).
-GLUE_CHECKED = frozenset(
-    {
-        "CREDIT_CARD",
-        "IBAN_CODE",
-        "US_BANK_NUMBER",
-        "US_SSN",
-        "US_ITIN",
-        "UK_NHS",
-        "CA_SIN",
-        "BR_CPF",
-        "CN_RESIDENT_ID",
-    }
-    | set(_ID_CUES)
-)
+# --- Presidio's bank-account and NHS patterns: any digit run, unless their words are near ------
+# (The same veto for US_DRIVER_LICENSE lost IDs cued after the number, "Is J6077354 a valid ID
+# number?"; for US_PASSPORT and US_ITIN it removed no false positive. They were dropped.)
+
+# The context words of Presidio's recognisers for these types (their `CONTEXT`), as words.
+_WEAK_NUMBER_CUES: dict[str, tuple[str, ...]] = {
+    "US_BANK_NUMBER": ("check", "account", "acct", "bank", "save", "savings", "debit", "routing"),
+    "UK_NHS": ("national health service", "nhs", "health services authority", "health authority", "health"),
+}
+_WEAK_NUMBER_PATTERNS = {
+    kind: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(c) for c in cues + _GENERIC_ID_CUES) + r")(?![\w])")
+    for kind, cues in _WEAK_NUMBER_CUES.items()
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _WeakNumberWithoutCue:
+    """Rejects the number unless one of its recogniser's context words comes just before."""
+
+    kind: str
+
+    def __call__(self, text: str, start: int, end: int) -> bool:
+        return _WEAK_NUMBER_PATTERNS[self.kind].search(_before(text, start, 48)) is None
+
+
+# --- URL: the domain of an e-mail address --------------------------------------------------
+
+
+def _url_inside_email(text: str, start: int, end: int) -> bool:
+    # Presidio's URL pattern matches "example.com" in "name@example.com": the address is the
+    # identifier (replaced, or vetoed, as an e-mail), its domain alone is not.
+    return start > 0 and text[start - 1] == "@"
+
+
+# --- DATE_TIME: dotted numbers the NER model calls dates -------------------------------------
+
+_DOTTED_NUMBER = re.compile(r"^\d+(?:\.\d+){3,}$")
+
+
+def _date_not_a_date(text: str, start: int, end: int) -> bool:
+    # No date has four dot-separated parts; addresses and versions do ("192.168.1.1", "10.0.19045.2846").
+    return _DOTTED_NUMBER.match(text[start:end].strip()) is not None
+
 
 STRICT_VETOES: tuple[Veto, ...] = (
     Veto("person-not-a-name", frozenset({"PERSON"}), _person_not_a_name),
     Veto("ip-not-personal", frozenset({"IP_ADDRESS"}), _ip_not_personal),
     Veto("phone-not-a-phone", frozenset({"PHONE_NUMBER"}), _phone_not_a_phone),
-    Veto("email-placeholder", frozenset({"EMAIL_ADDRESS"}), _email_placeholder),
-    Veto("url-not-a-profile", frozenset({"URL"}), _url_not_a_profile),
-    Veto("date-not-birth", frozenset({"DATE_TIME"}), _date_not_birth),
-    Veto("published-test-number", frozenset({"CREDIT_CARD", "IBAN_CODE"}), _test_number),
-    Veto("glued-to-token", GLUE_CHECKED, _glued),
+    Veto("email-role-account", frozenset({"EMAIL_ADDRESS"}), _email_role_account),
+    Veto("url-inside-email", frozenset({"URL"}), _url_inside_email),
+    Veto("date-not-a-date", frozenset({"DATE_TIME"}), _date_not_a_date),
     *(
-        Veto(f"{entity_type.lower()}-needs-cue", frozenset({entity_type}), _NeedsCue(cues))
-        for entity_type, cues in _ID_CUES.items()
+        Veto(f"{kind.lower()}-without-cue", frozenset({kind}), _WeakNumberWithoutCue(kind))
+        for kind in _WEAK_NUMBER_CUES
     ),
+)
+
+CUE_REQUIREMENTS: tuple[Veto, ...] = tuple(
+    Veto(f"{entity_type.lower()}-needs-cue", frozenset({entity_type}), _NeedsCue(cues))
+    for entity_type, cues in _ID_CUES.items()
 )
 
 

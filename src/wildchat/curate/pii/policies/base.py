@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from presidio_analyzer import EntityRecognizer
 
+from wildchat.curate.pii.anonymize import resolve_overlaps
 from wildchat.curate.pii.entities import DetectedEntity
 from wildchat.curate.pii.prefilters import Prefilter, always
 
@@ -33,10 +34,14 @@ class Policy(ABC):
     """A named set of recognisers and rules; subclasses are plain, picklable objects."""
 
     name: str
-    # Presidio score threshold for the analyzer (0 keeps everything a recogniser returns).
-    score_threshold: float = 0.0
+    # Presidio score threshold for the analyzer (0 keeps everything a recogniser returns;
+    # None lets each recogniser's own `score_thresholds` decide, the engine default being 0).
+    score_threshold: float | None = 0.0
     # Entities that come from the spaCy NER model (SpacyRecognizer) rather than patterns.
     ner_entities: frozenset[str] = frozenset()
+    # NER for messages in a language without a configured pipeline too (with the English one);
+    # otherwise they get the pattern recognisers only.
+    ner_on_every_message: bool = False
     # Whether Presidio's context words (which raise scores) matter for this policy.
     uses_context: bool = True
 
@@ -88,6 +93,10 @@ class Policy(ABC):
     def keep(self, entity_type: str, text: str, start: int, end: int) -> bool:
         """Detection-time filter: vetoes, and spans that no rule could ever replace."""
         return True
+
+    def resolve(self, text: str, entities: list[DetectedEntity]) -> list[DetectedEntity]:
+        """The non-overlapping spans to replace, from the chosen (possibly overlapping) ones."""
+        return resolve_overlaps(entities)
 
     @staticmethod
     def span_key(entity: DetectedEntity) -> str:

@@ -8,6 +8,8 @@ de-duplication apply to them unchanged.
 from __future__ import annotations
 
 from wildchat.curate.pii.recognizers.addresses import StreetAddressRecognizer
+from wildchat.curate.pii.recognizers.ages import AgeRecognizer
+from wildchat.curate.pii.recognizers.dates import DateTimeRecognizer
 from wildchat.curate.pii.recognizers.national_ids import (
     BrCpfRecognizer,
     CnResidentIdRecognizer,
@@ -15,18 +17,26 @@ from wildchat.curate.pii.recognizers.national_ids import (
     FrNirRecognizer,
     MxCurpRecognizer,
 )
+from wildchat.curate.pii.recognizers.organizations import CuedOrganizationRecognizer
 from wildchat.curate.pii.recognizers.persons import CuedNameRecognizer
 from wildchat.curate.pii.recognizers.phones import InternationalPhoneRecognizer
+from wildchat.curate.pii.recognizers.places import CuedPlaceRecognizer
+from wildchat.curate.pii.recognizers.postcodes import PostcodeRecognizer
 from wildchat.curate.pii.recognizers.profiles import ProfileUrlRecognizer
 
 __all__ = [
+    "AgeRecognizer",
     "BrCpfRecognizer",
     "CnResidentIdRecognizer",
     "ContextualIdRecognizer",
     "CuedNameRecognizer",
+    "CuedOrganizationRecognizer",
+    "CuedPlaceRecognizer",
+    "DateTimeRecognizer",
     "FrNirRecognizer",
     "InternationalPhoneRecognizer",
     "MxCurpRecognizer",
+    "PostcodeRecognizer",
     "ProfileUrlRecognizer",
     "StreetAddressRecognizer",
 ]

@@ -20,10 +20,13 @@ _TOKEN = (
 )
 _PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|dos|das|du|la|le|bin|binti|ibn|ter|ten|y)"
 _NAME_BODY = _TOKEN + r"(?:[ \t](?:" + _PARTICLE + r"[ \t]){0,2}" + _TOKEN + r"){0,3}"
-_NAME = r"(?P<value>" + _NAME_BODY + r")(?![\p{L}\d])"
+# Japanese and Chinese names as written in a Latin sentence: "山田 陽子", "春香 鈴木" (a whole
+# run of at most four characters, or two such runs).
+_CJK_NAME = r"[\p{Han}\p{Hiragana}\p{Katakana}]{1,4}(?:[ \u3000][\p{Han}\p{Hiragana}\p{Katakana}]{1,4})?"
+_NAME = r"(?P<value>" + _NAME_BODY + r"|" + _CJK_NAME + r")(?![\p{L}\d])"
 
 _STRONG_CUES = (
-    r"(?i:my\s(?:full\s)?name\sis|my\sname's|name\s?:|call\sme|i\sam\scalled|named|signed,?|"
+    r"(?i:my\s(?:full\s)?name\sis|my\sname's|name\s?:|name\s?=|call\sme|i\sam\scalled|named|signed,?|"
     r"me\sllamo|mi\snombre\ses|je\sm'appelle|mon\snom\sest|ich\shei(?:ß|ss)e|mein\sname\sist|"
     r"meu\snome\sé|me\schamo|mi\schiamo|меня\sзовут)"
 )
@@ -45,6 +48,11 @@ _RELATIONS = (
     r"grandmother|grandfather|grandma|grandpa|ceo|cto|cfo|director|supervisor|employee|roommate|"
     r"flatmate|groom|bride|classmate|coach|therapist|nanny|babysitter)(?:\s(?:is|was|named|called))?)"
 )
+# Whom a message is for or about: "a thank-you note to …", "reply to …", "belongs to …".
+_ADDRESSEE = (
+    r"(?i:(?:note|letter|message|text|e-?mail|reply|replies|respond|apology|invitation|toast|poem|card|"
+    r"wishes|belongs|belonging|addressed|introduce\sme)\sto)"
+)
 # Form and label fields: "Tenant: …", "Attn: …", "Ship to …", "Name …".
 _LABELS = (
     r"(?:(?i:attn|to|from|recipient|customer|client|patient|tenant|employee|guest|passenger|applicant|"
@@ -60,6 +68,16 @@ _PATTERNS = [
     (r"(?<![\w])" + _SIGN_OFFS + r"[ \t]*,?[ \t]*\r?\n[ \t]*" + _NAME, 0.6),
     (r"(?<![\w])(?:" + _TITLES + r")[ \t]+" + _NAME, 0.6),
     (r"(?<![\w])" + _WEAK_CUES + r"[ \t]*,?[ \t]+" + _NAME, 0.5),
+    (r"(?<![\w])" + _ADDRESSEE + r"[ \t]+" + _NAME, 0.5),
+    # A sign-off and the name closing the same line: "Regards, Amina Yusuf".
+    (r"(?<![\w])" + _SIGN_OFFS + r",[ \t]+" + _NAME + r"(?=[ \t.]*$)", 0.6),
+    # "dinner at Amina Yusuf's place", "Amina Yusuf (amina@…)": a name before its home or address.
+    (
+        r"(?<![\w])(?P<value>" + _NAME_BODY + r")['’]s[ \t](?i:place|house|home|flat|apartment|party|"
+        r"birthday|wedding|office|room)\b",
+        0.5,
+    ),
+    (r"(?<![\w])" + _NAME + r"[ \t]\((?=[^)\n]{0,60}@)", 0.5),
     # Chinese: 我叫 / 我的名字是 / 名字叫 followed by two to four Han characters or a Latin name.
     (r"(?:我叫|我的名字是|名字叫|我名叫)\s?(?P<value>\p{Han}{2,4}|" + _NAME_BODY + r"(?![\p{L}\d]))", 0.6),
 ]

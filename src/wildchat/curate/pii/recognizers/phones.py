@@ -32,6 +32,8 @@ PHONE_CONTEXT = [
     "contact",
     "reach",
     "number",
+    "rang",
+    "ring",
     "handy",
     "telefon",
     "téléphone",
@@ -85,6 +87,13 @@ _PATTERNS = [
         "bare mobile run",
         _LEFT + r"(?:1[3-9]\d{9}|[6-9]\d{9}|0[1-9]\d{8,10})" + _RIGHT,
         0.2,
+    ),
+    # Any grouping ("502 517 176", "3719.8423", "396.581.1173x49583") or a bare run: a phone
+    # number only where a phone word is near (the score alone stays under the policy's floor).
+    Pattern(
+        "digit groups near a phone word",
+        _LEFT + r"(?:\d{2,5}(?:[ .\-]\d{2,5}){1,4}|\d{8,12})(?:[ \t]?(?:x|ext\.?)[ \t]?\d{1,5})?" + _RIGHT,
+        0.05,
     ),
 ]
 
