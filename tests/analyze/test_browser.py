@@ -13,33 +13,18 @@ from typing import Any
 import pytest
 
 from tests.analyze.builders import conversation, detoxify, message, moderation, plain, scored
+from tests.support.browser import chromium_page
 from wildchat.analyze import DatasetInput, ReportOptions, build_report
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 ATTACK = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing; install it with scripts/install-apt.sh"
-        if IN_CI:
-            pytest.fail(f"the browser test must run when CI=true, but {reason}")
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(1280, 900, offline=True) as page:
+        yield page
 
 
 def hostile() -> list[Any]:

@@ -12,7 +12,6 @@ test's tmp_path (printed at the end; run pytest with -s to see where).
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,37 +20,19 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from tests.support.browser import chromium_page
 from wildchat.store.tables import turns
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
 SLOW_MODEL = "loopback-slow"  # the loopback upstream's model that streams 0.25 s per chunk
 XSS_PROMPT = "Is this safe? <img src=x onerror=alert(1)> <script>alert(2)</script>"
-TIMEOUT_MS = 20_000
 
 
 @pytest.fixture
 def browser_page(tmp_path: Path) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing; install it with scripts/install-apt.sh"
-        if IN_CI:
-            pytest.fail(f"the browser test must run when CI=true, but {reason}")
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(TIMEOUT_MS)
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(1280, 800) as page:
+        yield page
 
 
 class Journey:

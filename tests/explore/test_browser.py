@@ -8,21 +8,17 @@ element the dataset text could have injected, or a Content-Security-Policy viola
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.support.browser import chromium_page
 from tests.support.loopback_upstream import serve_in_thread
 from wildchat.explore.app import create_app
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
@@ -33,24 +29,8 @@ def base_url(map_index_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing; install it with scripts/install-apt.sh"
-        if IN_CI:
-            pytest.fail(f"the browser test must run when CI=true, but {reason}")
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox"], headless=True
-        )
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(TIMEOUT_MS)
-        tab = context.new_page()
-        try:
-            yield tab
-        finally:
-            context.close()
-            browser.close()
+    with chromium_page(1280, 900) as page:
+        yield page
 
 
 class Watch:

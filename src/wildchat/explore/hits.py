@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 from wildchat.explore import limits, schema
@@ -33,28 +34,31 @@ def load_hits(conn: sqlite3.Connection, ids: list[int], query: ParsedQuery, scop
     hits = []
     for cid in ids:
         row = rows[cid]
-        stamp = from_microseconds(row[4])
         snippet, side = found.get(cid, ("", None))
-        hits.append(
-            Hit(
-                id=cid,
-                conversation_hash=row[1],
-                dataset=row[2],
-                model=row[3],
-                timestamp=stamp.isoformat() if stamp else None,
-                turn=row[5],
-                language=row[6],
-                country=row[7],
-                state=row[8],
-                hashed_ip=row[9],
-                toxic=bool(row[10]),
-                redacted=bool(row[11]),
-                first_prompt=row[12] or "",
-                snippet=snippet,
-                snippet_side=side,  # type: ignore[arg-type]
-            )
-        )
+        hits.append(hit_from_row(cid, row, snippet, side))
     return hits
+
+
+def hit_from_row(cid: int, row: Sequence[Any], snippet: str, side: str | None) -> Hit:
+    """A result from a row of the conversations table's listed columns (either backend's)."""
+    stamp = from_microseconds(row[4])
+    return Hit(
+        id=cid,
+        conversation_hash=row[1],
+        dataset=row[2],
+        model=row[3],
+        timestamp=stamp.isoformat() if stamp else None,
+        turn=row[5],
+        language=row[6],
+        country=row[7],
+        state=row[8],
+        hashed_ip=row[9],
+        toxic=bool(row[10]),
+        redacted=bool(row[11]),
+        first_prompt=row[12] or "",
+        snippet=snippet,
+        snippet_side=side,  # type: ignore[arg-type]
+    )
 
 
 def snippets(

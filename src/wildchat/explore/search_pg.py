@@ -16,9 +16,10 @@ from typing import Any
 from wildchat.explore import limits, pg_schema
 from wildchat.explore.backend import IndexNotFound
 from wildchat.explore.columns import from_label, to_label
+from wildchat.explore.hits import hit_from_row
 from wildchat.explore.models import FACETS, FacetCount, Hit, MapData, SearchParams, SearchResult
 from wildchat.explore.query import ParsedQuery, parse_query, to_tsquery_sql
-from wildchat.explore.rows import day_start, from_microseconds
+from wildchat.explore.rows import day_start
 from wildchat.explore.snippets import find_snippet, has_mark, render_snippet
 from wildchat.explore.text import MARK_CLOSE, MARK_OPEN
 
@@ -262,26 +263,7 @@ class PostgresExplorer:
                         if found:
                             snippet, side = found, candidate
                             break
-            stamp = from_microseconds(row[4])
-            hits.append(
-                Hit(
-                    id=cid,
-                    conversation_hash=row[1],
-                    dataset=row[2],
-                    model=row[3],
-                    timestamp=stamp.isoformat() if stamp else None,
-                    turn=row[5],
-                    language=row[6],
-                    country=row[7],
-                    state=row[8],
-                    hashed_ip=row[9],
-                    toxic=bool(row[10]),
-                    redacted=bool(row[11]),
-                    first_prompt=row[12] or "",
-                    snippet=snippet,
-                    snippet_side=side,  # type: ignore[arg-type]
-                )
-            )
+            hits.append(hit_from_row(cid, row, snippet, side))
         return hits
 
     # -- conversation and map --------------------------------------------------------------------
