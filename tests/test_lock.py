@@ -7,6 +7,7 @@ disagree (run `make lock`) or when something was installed by hand beside them.
 from __future__ import annotations
 
 import re
+import sysconfig
 from importlib import metadata
 from pathlib import Path
 
@@ -38,7 +39,10 @@ def _public(version: str) -> Version:
 def test_every_installed_distribution_is_the_locked_version() -> None:
     pins = _locked()
     unlocked, different = [], []
-    for dist in metadata.distributions():
+    # Only what is installed in the environment: Ray, once imported, puts its vendored packages
+    # (ray/thirdparty_files) on sys.path, and they are Ray's, not ours to lock.
+    site = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    for dist in metadata.distributions(path=site):
         name = canonicalize_name(dist.metadata["Name"])
         if name in UNPINNED:
             continue
