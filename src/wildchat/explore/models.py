@@ -133,7 +133,9 @@ class FacetCount(BaseModel):
     count: int
 
 
-class Hit(BaseModel):
+class ConversationFields(BaseModel):
+    """What a search result and a conversation page both say about a conversation."""
+
     id: int = Field(description="The conversation's number in this index (/conversation/{id}).")
     conversation_hash: str
     dataset: str
@@ -146,6 +148,9 @@ class Hit(BaseModel):
     hashed_ip: str | None
     toxic: bool
     redacted: bool
+
+
+class Hit(ConversationFields):
     first_prompt: str
     snippet: str = Field(description="HTML: the dataset text escaped, matches wrapped in <mark>.")
     snippet_side: Literal["user", "assistant"] | None = None
@@ -178,20 +183,8 @@ class Message(BaseModel):
     moderation: dict[str, Any] | None
 
 
-class ConversationDetail(BaseModel):
-    id: int
-    conversation_hash: str
-    dataset: str
-    model: str
-    timestamp: str | None
-    turn: int
-    language: str
-    country: str | None
-    state: str | None
-    hashed_ip: str | None
+class ConversationDetail(ConversationFields):
     user_id: str | None
-    toxic: bool
-    redacted: bool
     header: dict[str, Any] | None
     moderation: dict[str, float] = Field(description="Highest score per category over the messages.")
     messages: list[Message]

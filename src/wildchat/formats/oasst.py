@@ -50,6 +50,7 @@ from wildchat.formats.fields import (
     wrong,
 )
 from wildchat.formats.messages import language_from_code, most_frequent_language, number_rounds
+from wildchat.formats.rows import decode_records
 from wildchat.formats.sources import OnInvalid, Record, file_records, report
 from wildchat.records import Conversation, ConversationMessage
 
@@ -206,17 +207,7 @@ def tree_conversations(messages: list[Message], on_invalid: OnInvalid | None) ->
 
 
 def _parsed(file: Path, on_invalid: OnInvalid | None) -> Iterator[list[Message]]:
-    for record in file_records(file, COLUMNS, on_invalid):
-        if not isinstance(record.data, dict):
-            problem = f"expected an object, got {describe(record.data)}"
-            report(FormatError(record.file, problem, position=record.position), on_invalid)
-            continue
-        try:
-            messages = record_messages(record)
-        except FieldError as error:
-            report(FormatError.from_field(record.file, record.position, error), on_invalid)
-            continue
-        yield messages
+    return decode_records(file_records(file, COLUMNS, on_invalid), record_messages, on_invalid)
 
 
 def _grouped(file: Path) -> bool:

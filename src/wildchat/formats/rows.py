@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wildchat.formats.errors import FieldError, FormatError
 from wildchat.formats.fields import describe
@@ -12,23 +12,30 @@ from wildchat.formats.sources import Columns, OnInvalid, Record, records, report
 from wildchat.records import Conversation
 
 RowParser = Callable[[Mapping[str, Any]], Conversation]
+T = TypeVar("T")
+
+
+def decode_records(
+    stream: Iterable[Record], decode: Callable[[Record], T], on_invalid: OnInvalid | None
+) -> Iterator[T]:
+    """Each object record decoded; a record that is not an object or does not decode is reported."""
+    for record in stream:
+        if not isinstance(record.data, dict):
+            problem = f"expected an object, got {describe(record.data)}"
+            report(FormatError(record.file, problem, position=record.position), on_invalid)
+            continue
+        try:
+            value = decode(record)
+        except FieldError as error:
+            report(FormatError.from_field(record.file, record.position, error), on_invalid)
+            continue
+        yield value
 
 
 def parse_records(
     stream: Iterable[Record], parse: RowParser, on_invalid: OnInvalid | None
 ) -> Iterator[Conversation]:
-    for record in stream:
-        data = record.data
-        if not isinstance(data, dict):
-            problem = f"expected an object, got {describe(data)}"
-            report(FormatError(record.file, problem, position=record.position), on_invalid)
-            continue
-        try:
-            conversation = parse(data)
-        except FieldError as error:
-            report(FormatError.from_field(record.file, record.position, error), on_invalid)
-            continue
-        yield conversation
+    return decode_records(stream, lambda record: parse(record.data), on_invalid)
 
 
 def read_rows(

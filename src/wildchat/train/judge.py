@@ -123,37 +123,33 @@ def _tasks(questions: Sequence[Question], references: dict[str, Answer], result:
     return tasks
 
 
-def _fill_single(prompt: JudgePrompt, task: _Task, answer: Answer) -> str:
+def _question_values(task: _Task) -> dict[str, str]:
+    """The template fields every judge prompt shares: the question's turns and the reference's."""
     question, reference = task.question, task.reference or ["", ""]
-    values = {
+    return {
         "question": question.turns[0],
-        "answer": answer.turns[0],
         "question_1": question.turns[0],
         "question_2": question.turns[-1],
-        "answer_1": answer.turns[0],
-        "answer_2": answer.turns[-1],
         "ref_answer_1": reference[0],
         "ref_answer_2": reference[-1],
     }
-    return prompt.template.format(**values)
+
+
+def _answer_values(answer: Answer, name: str) -> dict[str, str]:
+    """`{name}` for the first turn, `{name}_1` and `{name}_2` for each turn."""
+    return {name: answer.turns[0], f"{name}_1": answer.turns[0], f"{name}_2": answer.turns[-1]}
+
+
+def _fill_single(prompt: JudgePrompt, task: _Task, answer: Answer) -> str:
+    return prompt.template.format(**_question_values(task), **_answer_values(answer, "answer"))
 
 
 def _fill_pair(prompt: JudgePrompt, task: _Task, answer_a: Answer, answer_b: Answer) -> str:
-    question, reference = task.question, task.reference or ["", ""]
-    values = {
-        "question": question.turns[0],
-        "answer_a": answer_a.turns[0],
-        "answer_b": answer_b.turns[0],
-        "question_1": question.turns[0],
-        "question_2": question.turns[-1],
-        "answer_a_1": answer_a.turns[0],
-        "answer_a_2": answer_a.turns[-1],
-        "answer_b_1": answer_b.turns[0],
-        "answer_b_2": answer_b.turns[-1],
-        "ref_answer_1": reference[0],
-        "ref_answer_2": reference[-1],
-    }
-    return prompt.template.format(**values)
+    return prompt.template.format(
+        **_question_values(task),
+        **_answer_values(answer_a, "answer_a"),
+        **_answer_values(answer_b, "answer_b"),
+    )
 
 
 def _answer(answers: dict[str, Answer], task: _Task) -> Answer | None:
