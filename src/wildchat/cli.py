@@ -725,6 +725,26 @@ def eval_show(
         raise _bench_error(exc) from exc
 
 
+@eval_app.command("prompts")
+def eval_prompts(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here [standard output].")] = None,
+) -> None:
+    """Our judge prompts as FastChat's judge_prompts.jsonl, for its gen_judgment.py --judge-file."""
+    import json
+
+    from wildchat.train.prompts import fastchat_judge_prompts
+
+    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in fastchat_judge_prompts())
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _bench_error(exc) from exc
+    err.print(f"{len(fastchat_judge_prompts())} prompts → {out}")
+
+
 @app.command("import")
 def import_(
     paths: Annotated[

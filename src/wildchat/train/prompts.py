@@ -109,3 +109,37 @@ def single_prompt(*, reference: bool, turn: int) -> JudgePrompt:
 
 def pair_prompt(*, reference: bool, turn: int) -> JudgePrompt:
     return _pair(reference, turn > 1)
+
+
+# FastChat's gen_judgment.py looks its prompts up by these names (reference-based ones are its
+# "math" prompts); exporting ours under them lets FastChat's own judge run with our wording.
+_FASTCHAT_NAMES = {
+    ("single", False, 1): "single-v1",
+    ("single", True, 1): "single-math-v1",
+    ("single", False, 2): "single-v1-multi-turn",
+    ("single", True, 2): "single-math-v1-multi-turn",
+    ("pair", False, 1): "pair-v2",
+    ("pair", True, 1): "pair-math-v1",
+    ("pair", False, 2): "pair-v2-multi-turn",
+    ("pair", True, 2): "pair-math-v1-multi-turn",
+}
+
+
+def fastchat_judge_prompts() -> list[dict[str, str]]:
+    """Our prompts as the records of FastChat's ``judge_prompts.jsonl`` (its ``--judge-file``)."""
+    records = []
+    for (kind, reference, turn), name in _FASTCHAT_NAMES.items():
+        single = kind == "single"
+        prompt = (single_prompt if single else pair_prompt)(reference=reference, turn=turn)
+        records.append(
+            {
+                "name": name,
+                "type": "single" if single else "pairwise",
+                "system_prompt": prompt.system,
+                "prompt_template": prompt.template,
+                "description": f"wildchat's {prompt.name}",
+                "category": "math" if reference else "general",
+                "output_format": "[[rating]]" if single else "[[A]]",
+            }
+        )
+    return records
