@@ -3,18 +3,27 @@
     python benchmarks/train_throughput.py                      # the 1.1B model on the GPU
     python benchmarks/train_throughput.py --micro-batch 4 --gradient-checkpointing --compile
     python benchmarks/train_throughput.py --tiny               # a 2-layer model on the CPU: checks the script
+    python benchmarks/train_throughput.py --trainer            # also `wildchat train` itself, beside the loop
     python benchmarks/train_throughput.py --json results.json
 
 What it measures. The optimizer step `wildchat train` repeats, on random weights and random
 tokens (the speed of a step does not depend on their values): forward, loss over every token,
 backward and AdamW, in bf16 autocast over fp32 master weights as TRL's trainer runs with
-``bf16=True``, with SDPA or FlashAttention-2 (``--attn``; flash_attention_2 when the
-``flash-attn`` package is installed). Every row is ``--seq-len`` tokens of packed sequences: with
-FlashAttention-2 the rows hold documents of random lengths (mean ``--doc-len``) whose positions
-restart at each boundary, so attention stays within a document as in padding-free packing; with
-SDPA a row is one causal sequence, as TRL's "wrapped" packing gives. ``--warmup`` steps (kernel
+``bf16=True``, with SDPA, FlashAttention-2 or flex attention (``--attn``; flash_attention_2
+when the ``flash-attn`` package is installed, else SDPA). Every row is ``--seq-len`` tokens of
+packed sequences: with FlashAttention-2 or flex attention the rows hold documents of random
+lengths (mean ``--doc-len``) whose positions restart at each boundary, so attention stays within
+a document as in padding-free packing; with SDPA a row is one causal sequence, as TRL's "wrapped"
+packing gives. ``--warmup`` steps (kernel
 selection, compilation, allocator growth) are not timed; then ``--steps`` steps are, each
 synchronised with the device.
+
+With ``--trainer`` it then times ``wildchat train``'s own trainer (TRL's SFTTrainer as
+``wildchat.train.sft.build_trainer`` sets it up, data preparation and all) on the same model and
+synthetic conversations of mean length ``--doc-len``, ``--micro-batch`` conversations (or packed
+rows with ``--packing``) per step, and prints its tokens/s and MFU beside the loop's: the ratio is
+what the trainer's data path, masking and bookkeeping cost. It counts the tokens the model is fed,
+padding left out.
 
 The model (``--size 1b``): Llama layout, hidden 2048, 16 layers, 32 heads with 8 key/value heads
 (grouped-query attention), MLP 8192, vocabulary 32,000 (Llama-2's, WildLlama's base), untied
@@ -37,12 +46,16 @@ import importlib.util
 import json
 import math
 import platform
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))  # --trainer uses the tests' tokenizer and conversations
 
 PEAK_BF16_TFLOPS = {  # dense, without sparsity
     "H200": 989.4,
@@ -96,6 +109,11 @@ class Result:
     mfu: float | None
     peak_memory_gib: float | None
     final_loss: float
+
+
+# Attention that reads document boundaries from restarting position ids and skips the blocks
+# between documents: the loop feeds these packed rows (padding-free packing, as TRL's).
+PACKED_ATTENTION = ("flash_attention_2", "flex_attention")
 
 
 def peak_tflops(device_name: str) -> float | None:
@@ -170,7 +188,7 @@ def run(args: argparse.Namespace) -> Result:
     generator = torch.Generator().manual_seed(0)
     vocab = model.config.vocab_size
     batches = []
-    packed = attention.startswith("flash_attention")
+    packed = attention in PACKED_ATTENTION
     for _ in range(4):  # a few distinct batches, cycled
         ids = torch.randint(0, vocab, (args.micro_batch, args.seq_len), generator=generator)
         batch: dict[str, torch.Tensor] = {"input_ids": ids, "labels": ids.clone()}
@@ -236,6 +254,143 @@ def run(args: argparse.Namespace) -> Result:
     )
 
 
+@dataclass
+class TrainerResult:
+    packing: bool
+    sequences: int  # training sequences in the prepared data
+    steps: int
+    tokens_per_s: float  # tokens fed to the model, padding left out
+    mean_span: float  # the attention span T of the FLOPs formula, measured on the batches
+    model_tflops_per_s: float
+    mfu: float | None
+    ratio_to_loop: float  # trainer tokens/s over the loop's
+
+
+def synthetic_conversations(count: int, mean_tokens: int, seed: int = 0) -> list[Any]:
+    """Conversations of 1-3 rounds whose lengths scatter (exponentially) around ``mean_tokens``."""
+    import random
+
+    from tests.train.conversations import conversation
+    from tests.train.tiny import CORPUS
+
+    words = " ".join(CORPUS).split()
+    rng = random.Random(seed)
+    made = []
+    for number in range(count):
+        rounds = rng.choice((1, 1, 2, 3))
+        budget = max(8, int(rng.expovariate(1 / mean_tokens)))
+        per_round = max(4, budget // rounds)  # a word is about one token of the test tokenizer
+        made.append(
+            conversation(
+                number,
+                [(_words(rng, words, per_round // 4), _words(rng, words, per_round)) for _ in range(rounds)],
+            )
+        )
+    return made
+
+
+def _words(rng: Any, words: list[str], count: int) -> str:
+    return " ".join(rng.choices(words, k=count))
+
+
+class _Meter:
+    """Counts what the model is fed once the timed steps begin: tokens and their attention spans."""
+
+    def __init__(self) -> None:
+        self.counting = False
+        self.tokens = 0
+        self.span_sum = 0.0
+
+    def __call__(self, _module: Any, _args: Any, kwargs: dict[str, Any]) -> None:
+        if not self.counting:
+            return
+        ids = kwargs["input_ids"]
+        positions = kwargs.get("position_ids")
+        mask = kwargs.get("attention_mask")
+        real = mask.bool() if mask is not None else torch.ones_like(ids, dtype=torch.bool)
+        if positions is None:  # one conversation per row, padded on the right
+            positions = torch.arange(ids.shape[1], device=ids.device).expand_as(ids)
+        self.tokens += int(real.sum())
+        self.span_sum += float(((positions.float() + 1) * 2)[real].sum())
+
+
+def run_trainer(args: argparse.Namespace, loop: Result) -> TrainerResult:
+    """Time `wildchat train`'s trainer (see the module doc) on the loop's model and device."""
+    import tempfile
+
+    from tests.train.tiny import build_tokenizer
+    from transformers import TrainerCallback
+
+    from wildchat.train.recipe import Recipe
+    from wildchat.train.sft import TrainJob, build_trainer
+
+    size = "tiny" if args.tiny else args.size
+    total_steps = args.warmup + args.steps
+    per_row = max(1, args.seq_len // args.doc_len) if args.packing else 1
+    data = synthetic_conversations(int(total_steps * args.micro_batch * per_row * 1.5) + 8, args.doc_len)
+    meter = _Meter()
+    clock: dict[str, float] = {}
+
+    def sync() -> None:
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+
+    class Timer(TrainerCallback):  # type: ignore[misc]
+        def on_step_begin(self, _args: Any, state: Any, _control: Any, **_: Any) -> None:
+            if state.global_step == args.warmup and "start" not in clock:
+                sync()
+                meter.counting = True
+                clock["start"] = time.perf_counter()
+
+        def on_train_end(self, _args: Any, _state: Any, _control: Any, **_: Any) -> None:
+            sync()
+            clock["end"] = time.perf_counter()
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder) / "base"
+        build_model(size, args.seq_len, loop.attention, torch.device("cpu")).save_pretrained(base)
+        build_tokenizer().save_pretrained(base)
+        recipe = Recipe(
+            per_device_batch=args.micro_batch,
+            effective_batch=args.micro_batch,
+            max_length=args.seq_len,
+            max_steps=total_steps,
+            warmup_ratio=0.0,
+            precision="fp32" if args.fp32 or loop.dtype == "fp32" else "bf16",
+            gradient_checkpointing=args.gradient_checkpointing,
+            packing=args.packing,
+            save_steps=10**9,
+            logging_steps=10**9,
+        )
+        job = TrainJob(
+            Path("synthetic"),
+            base,
+            Path(folder) / "out",
+            recipe=recipe,
+            conversations=lambda: data,
+            attn_implementation=loop.attention,
+        )
+        run = build_trainer(job)
+        run.trainer.add_callback(Timer())
+        run.trainer.model.register_forward_pre_hook(meter, with_kwargs=True)
+        run.trainer.train()
+    elapsed = clock["end"] - clock["start"]
+    tokens_per_s = meter.tokens / elapsed
+    span = meter.span_sum / max(1, meter.tokens)
+    probe = build_model(size, 64, loop.attention, torch.device("meta"))
+    achieved = tokens_per_s * flops_per_token(probe, span) / 1e12
+    return TrainerResult(
+        packing=args.packing,
+        sequences=int(run.data.stats["sequences"]["sequences"]),
+        steps=args.steps,
+        tokens_per_s=tokens_per_s,
+        mean_span=span,
+        model_tflops_per_s=achieved,
+        mfu=achieved / loop.peak_tflops if loop.peak_tflops else None,
+        ratio_to_loop=tokens_per_s / loop.tokens_per_s,
+    )
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -249,14 +404,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--steps", type=int, default=None, help="timed steps [20; 5 with --tiny]")
     parser.add_argument("--warmup", type=int, default=None, help="untimed steps first [5; 1 with --tiny]")
     parser.add_argument(
-        "--doc-len", type=int, default=600, help="mean packed document length (FlashAttention)"
+        "--doc-len", type=int, default=600, help="mean document length (packed rows, --trainer)"
     )
-    parser.add_argument("--attn", choices=["sdpa", "flash_attention_2", "eager"], default=None)
+    parser.add_argument(
+        "--attn", choices=["sdpa", "flash_attention_2", "flex_attention", "eager"], default=None
+    )
     parser.add_argument("--gradient-checkpointing", action="store_true")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--fp32", action="store_true", help="no bf16 autocast")
-    parser.add_argument("--cpu", action="store_true", help="run on the CPU even when a GPU is present")
+    parser.add_argument("--cpu", action="store_true", help="the loop on the CPU even with a GPU")
     parser.add_argument("--peak-tflops", type=float, default=None, help="the device's peak for MFU")
+    parser.add_argument(
+        "--trainer", action="store_true", help="also time `wildchat train`'s trainer (TRL), beside the loop"
+    )
+    parser.add_argument("--packing", action="store_true", help="--trainer: pack conversations (padding-free)")
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
     args = parser.parse_args(argv)
     tiny = args.tiny
@@ -275,7 +436,14 @@ def _count(parameters: int) -> str:
 
 def main(argv: list[str] | None = None) -> Result:
     args = parse_args(argv)
+    if args.trainer and args.cpu and torch.cuda.is_available():
+        raise SystemExit("--trainer runs where TRL's trainer puts it (the GPU here): leave out --cpu")
     result = run(args)
+    trainer = None
+    if args.trainer:
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()  # the loop's model and optimizer are gone; give their memory back
+        trainer = run_trainer(args, result)
     mfu = f"{100 * result.mfu:.1f} %" if result.mfu is not None else "n/a (no --peak-tflops)"
     memory = f"{result.peak_memory_gib:.1f} GiB" if result.peak_memory_gib is not None else "n/a"
     packed = " (packed documents)" if result.packed_documents else ""
@@ -295,8 +463,19 @@ def main(argv: list[str] | None = None) -> Result:
         f"MFU              {mfu}\n"
         f"peak memory      {memory}"
     )
+    if trainer is not None:
+        trainer_mfu = f"{100 * trainer.mfu:.1f} %" if trainer.mfu is not None else "n/a"
+        rows = "packed" if trainer.packing else "one conversation per row"
+        print(
+            f"\nwildchat train   TRL's SFTTrainer, {rows}, {trainer.steps} timed steps\n"
+            f"tokens/s         {trainer.tokens_per_s:,.0f} (mean attention span {trainer.mean_span:,.0f})\n"
+            f"model TFLOP/s    {trainer.model_tflops_per_s:.2f}\n"
+            f"MFU              {trainer_mfu}\n"
+            f"trainer / loop   {trainer.ratio_to_loop:.2f}x tokens/s"
+        )
     if args.json is not None:
-        args.json.write_text(json.dumps(asdict(result), indent=2) + "\n", encoding="utf-8")
+        body = {**asdict(result), "trainer": asdict(trainer) if trainer is not None else None}
+        args.json.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
     return result
 
 

@@ -394,7 +394,7 @@ def train(
     gradient_checkpointing: Annotated[
         bool, typer.Option(help="Recompute activations to save memory.")
     ] = True,
-    packing: Annotated[bool, typer.Option(help="Pack sequences (needs FlashAttention).")] = False,
+    packing: Annotated[bool, typer.Option(help="Pack conversations into shared rows (padding-free; each attends only to itself).")] = False,
     max_steps: Annotated[int, typer.Option(help="Stop after N optimizer steps (overrides --epochs).")] = -1,
     save_steps: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,

@@ -40,7 +40,7 @@ class Recipe:
     weight_decay: float = 0.0
     precision: Precision = "auto"  # auto: bf16 where the GPU supports it, fp32 otherwise
     gradient_checkpointing: bool = True
-    packing: bool = False  # FastChat did not pack; packing needs FlashAttention (padding-free)
+    packing: bool = False  # FastChat did not pack; on: TRL's padding-free best-fit packing
     max_steps: int = -1  # > 0 overrides epochs (smoke runs)
     save_steps: int = 500
     save_total_limit: int = 3
