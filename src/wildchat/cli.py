@@ -394,7 +394,9 @@ def train(
     gradient_checkpointing: Annotated[
         bool, typer.Option(help="Recompute activations to save memory.")
     ] = True,
-    packing: Annotated[bool, typer.Option(help="Pack conversations into shared rows (padding-free; each attends only to itself).")] = False,
+    packing: Annotated[
+        bool, typer.Option(help="Pack conversations into shared rows, each attending only to itself.")
+    ] = False,
     max_steps: Annotated[int, typer.Option(help="Stop after N optimizer steps (overrides --epochs).")] = -1,
     save_steps: Annotated[int, typer.Option(min=1, help="Checkpoint every N steps.")] = 500,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
@@ -468,7 +470,8 @@ def train(
     err.print(
         f"trained {result.global_step} steps on {data['sequences']['sequences']} sequences "
         f"({data['filter']['kept']} of {data['filter']['read']} conversations); "
-        f"final loss {result.losses[-1] if result.losses else result.train_loss:.4f} → {result.out}"
+        f"final loss {result.losses[-1] if result.losses else result.train_loss:.4f} → {result.out}",
+        soft_wrap=True,  # a path must not be broken across lines
     )
 
 

@@ -698,6 +698,22 @@ def test_service_answers_through_the_embedded_backend(tiny_model_dir: Path, make
     assert turn.usage.completion_tokens == 6
 
 
+def test_an_embedded_model_of_ones_own_is_offered_under_its_own_name(make_settings: Any) -> None:
+    # Pointing embedded_model_path at a fine-tuned model (`wildchat train --out runs/wildllama`)
+    # must not list it as SmolLM2: /v1/models and every stored turn name the model that answered.
+    from wildchat.collect.models import EMBEDDED_DEFAULT_NAME, model_specs
+
+    def offered(path: str | None) -> tuple[str, str | None, str]:
+        [spec] = model_specs(make_settings(upstream_base_url=None, embedded_model_path=path))
+        return spec.name, spec.path, spec.description
+
+    assert offered(None)[:2] == (EMBEDDED_DEFAULT_NAME, None)
+    assert "SmolLM2" in offered(None)[2]
+    name, path, description = offered("runs/wildllama/")
+    assert (name, path) == ("wildllama", "runs/wildllama/") and "SmolLM2" not in description
+    assert offered("/models/tinyllama-1.1b.Q4_K_M.gguf")[0] == "tinyllama-1.1b.Q4_K_M"
+
+
 # --- Recommended sampling defaults --------------------------------------------------------------------
 
 

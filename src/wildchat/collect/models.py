@@ -65,15 +65,26 @@ def model_specs(settings: Settings) -> list[ModelSpec]:
                 "no model is configured: set WILDCHAT_UPSTREAM_BASE_URL, list [[models]] in the "
                 "config file, or enable the embedded model (WILDCHAT_EMBEDDED=true)"
             )
-        specs = [
-            ModelSpec(
-                name=EMBEDDED_DEFAULT_NAME,
-                backend="embedded",
-                path=settings.embedded_model_path,
-                description=EMBEDDED_DEFAULT_DESCRIPTION,
-            )
-        ]
+        specs = [embedded_spec(settings.embedded_model_path)]
     return specs
+
+
+def embedded_spec(path: str | None) -> ModelSpec:
+    """The embedded model: SmolLM2 by default; a model of one's own is offered under its own name
+    (its folder's, or its GGUF file's without the suffix), so that /v1/models and the turns'
+    `model` field say which model answered."""
+    if not path:
+        return ModelSpec(
+            name=EMBEDDED_DEFAULT_NAME, backend="embedded", description=EMBEDDED_DEFAULT_DESCRIPTION
+        )
+    location = Path(path).expanduser()
+    name = location.stem if location.suffix.lower() == ".gguf" else location.resolve().name
+    return ModelSpec(
+        name=name or EMBEDDED_DEFAULT_NAME,
+        backend="embedded",
+        path=path,
+        description=f"{name}, a model running on this server",
+    )
 
 
 def _local_backend(spec: ModelSpec, cache_dir: Path) -> ChatBackend:
