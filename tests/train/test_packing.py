@@ -10,6 +10,7 @@ conversations). These tests check that path on the CPU: packing needs no flash-a
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,8 @@ import torch
 from trl.trainer.sft_trainer import DataCollatorForLanguageModeling
 
 from tests.train.conversations import ROUNDS, corpus
-from tests.train.tiny import build_model, build_tokenizer, save_base
+from tests.train.tiny import QUICK, build_model, build_tokenizer, save_base
 from wildchat.train.masking import encode_conversation
-from wildchat.train.recipe import Recipe
 from wildchat.train.sft import TrainJob, build_trainer
 from wildchat.train.templates import VICUNA_TEMPLATE
 
@@ -65,17 +65,7 @@ def test_packed_conversations_do_not_attend_to_each_other(attention: str) -> Non
 def test_training_with_packing_on_sdpa(tmp_path: Path) -> None:
     base = save_base(tmp_path / "base")
     data = corpus(16)
-    recipe = Recipe(
-        learning_rate=5e-3,
-        effective_batch=2,
-        per_device_batch=2,
-        max_length=256,
-        gradient_checkpointing=False,
-        warmup_ratio=0.0,
-        logging_steps=1,
-        packing=True,
-        max_steps=6,
-    )
+    recipe = replace(QUICK, effective_batch=2, per_device_batch=2, packing=True, max_steps=6)
     out = tmp_path / "out"
     job = TrainJob(
         Path("corpus"), base, out, recipe=recipe, conversations=lambda: data, attn_implementation="sdpa"

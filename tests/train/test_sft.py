@@ -15,7 +15,7 @@ from safetensors.torch import load_file
 from typer.testing import CliRunner
 
 from tests.train.conversations import ROUNDS, conversation, corpus
-from tests.train.tiny import save_base
+from tests.train.tiny import QUICK, save_base
 from wildchat.cli import app
 from wildchat.curate.export import export_release
 from wildchat.train.data import FilterOptions
@@ -25,18 +25,6 @@ from wildchat.train.sft import TrainJob, TrainSetupError, build_trainer, sft_con
 from wildchat.train.templates import VICUNA_TEMPLATE
 
 runner = CliRunner()
-
-# Small and fast: 16 sequences, 4 per step, no checkpointing of activations on a 2-layer model.
-QUICK = Recipe(
-    learning_rate=5e-3,
-    effective_batch=4,
-    per_device_batch=4,
-    max_length=256,
-    gradient_checkpointing=False,
-    warmup_ratio=0.0,
-    logging_steps=1,
-    save_steps=2,
-)
 
 
 @pytest.fixture(scope="module")

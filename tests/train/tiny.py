@@ -11,6 +11,8 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
+from wildchat.train.recipe import Recipe
+
 SPECIAL = ["<unk>", "<s>", "</s>", "<pad>", "<|im_start|>", "<|im_end|>"]
 
 # ChatML, as many chat models' tokenizers carry it: the "model's own" template in the tests.
@@ -76,3 +78,16 @@ def save_base(folder: Path, chat_template: str | None = None) -> Path:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+# Small and fast for the tiny model: 4 sequences a step, no checkpointing of activations.
+QUICK = Recipe(
+    learning_rate=5e-3,
+    effective_batch=4,
+    per_device_batch=4,
+    max_length=256,
+    gradient_checkpointing=False,
+    warmup_ratio=0.0,
+    logging_steps=1,
+    save_steps=2,
+)
