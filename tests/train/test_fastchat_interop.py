@@ -58,7 +58,12 @@ def fastchat_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     install = [python, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check"]
-    subprocess.run([*install, "-r", str(PINS)], check=True, timeout=600)
+    done = subprocess.run([*install, "-r", str(PINS)], capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:  # no package index here: like PostgreSQL, required only under CI=true
+        problem = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"FastChat could not be installed from the package index: {problem}")
+        pytest.skip(f"FastChat could not be installed ({problem}); set CI=true to make this fail")
     site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         check=True,
