@@ -18,7 +18,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -40,6 +40,7 @@ from wildchat.train.fastchat_io import (
 from wildchat.train.prompts import JudgePrompt, pair_prompt, single_prompt
 
 Mode = Literal["single", "pair"]
+Judgment = SingleJudgment | PairJudgment
 JUDGE_MAX_TOKENS = 2048
 
 _RATING = re.compile(r"\[\[\s*(\d+(?:\.\d+)?)\s*\]\]")
@@ -164,6 +165,38 @@ async def _ask(endpoint: ChatEndpoint, prompt: JudgePrompt, user: str) -> str:
     return await endpoint.complete(messages, temperature=0.0, max_tokens=JUDGE_MAX_TOKENS)
 
 
+class _JudgeRun:
+    """What single grading and pairwise comparison share: the judgment file, read first as the
+    cache of finished judgments and then appended to as each verdict arrives, and the counts."""
+
+    def __init__(
+        self, endpoint: ChatEndpoint, bench_dir: Path, mode: Mode, read: Callable[[Path], Iterable[Judgment]]
+    ) -> None:
+        self.judge_model = endpoint.settings.model
+        path = judgment_path(bench_dir, self.judge_model, mode)
+        self.done = {j.key for j in read(path) if j.ok} if path.is_file() else set()
+        self.result = JudgeResult(path, usage=endpoint.usage)
+        self._out: JsonlAppender | None = None
+
+    def record(self, judgment: Judgment) -> None:
+        assert self._out is not None, "record() runs inside run()"
+        self._out.write(judgment.to_json())
+        self.result.judged += 1
+        self.result.unparsed += not judgment.ok
+
+    def fail(self, exc: EndpointError) -> None:
+        self.result.failed += 1
+        self.result.errors.append(str(exc))
+
+    async def run(self, jobs: list[Coroutine[None, None, None]]) -> JudgeResult:
+        self._out = JsonlAppender(self.result.path)
+        try:
+            await asyncio.gather(*jobs)
+        finally:
+            self._out.close()
+        return self.result
+
+
 async def judge_single(
     endpoint: ChatEndpoint,
     questions: Sequence[Question],
@@ -173,11 +206,7 @@ async def judge_single(
     references: dict[str, Answer] | None = None,
 ) -> JudgeResult:
     """Grade every model's answer to every turn; appends to model_judgment/<judge>_single.jsonl."""
-    judge_model = endpoint.settings.model
-    path = judgment_path(bench_dir, judge_model, "single")
-    done = {j.key for j in read_single_judgments(path) if j.ok} if path.is_file() else set()
-    result = JudgeResult(path, usage=endpoint.usage)
-    out = JsonlAppender(path)
+    run = _JudgeRun(endpoint, bench_dir, "single", read_single_judgments)
 
     async def one(model: str, task: _Task, answer: Answer) -> None:
         prompt = single_prompt(reference=task.reference is not None, turn=task.turn)
@@ -185,37 +214,31 @@ async def judge_single(
         try:
             text = await _ask(endpoint, prompt, user)
         except EndpointError as exc:
-            result.failed += 1
-            result.errors.append(str(exc))
+            run.fail(exc)
             return
-        judgment = SingleJudgment(
-            task.question.question_id,
-            model,
-            (judge_model, prompt.name),
-            user,
-            text,
-            parse_rating(text),
-            task.turn,
+        run.record(
+            SingleJudgment(
+                task.question.question_id,
+                model,
+                (run.judge_model, prompt.name),
+                user,
+                text,
+                parse_rating(text),
+                task.turn,
+            )
         )
-        out.write(judgment.to_json())
-        result.judged += 1
-        result.unparsed += not judgment.ok
 
     jobs = []
-    for task in _tasks(questions, references or {}, result):
+    for task in _tasks(questions, references or {}, run.result):
         for model, model_answers in answers.items():
             answer = _answer(model_answers, task)
             if answer is None:
-                result.missing_answers += 1
-            elif (str(task.question.question_id), model, task.turn, judge_model) in done:
-                result.cached += 1
+                run.result.missing_answers += 1
+            elif (str(task.question.question_id), model, task.turn, run.judge_model) in run.done:
+                run.result.cached += 1
             else:
                 jobs.append(one(model, task, answer))
-    try:
-        await asyncio.gather(*jobs)
-    finally:
-        out.close()
-    return result
+    return await run.run(jobs)
 
 
 def model_pairs(models: Sequence[str], baseline: str | None) -> list[tuple[str, str]]:
@@ -237,11 +260,7 @@ async def judge_pairs(
     baseline: str | None = None,
 ) -> JudgeResult:
     """Compare answers pairwise, in both orders; appends to model_judgment/<judge>_pair.jsonl."""
-    judge_model = endpoint.settings.model
-    path = judgment_path(bench_dir, judge_model, "pair")
-    done = {j.key for j in read_pair_judgments(path) if j.ok} if path.is_file() else set()
-    result = JudgeResult(path, usage=endpoint.usage)
-    out = JsonlAppender(path)
+    run = _JudgeRun(endpoint, bench_dir, "pair", read_pair_judgments)
 
     async def one(model_1: str, model_2: str, task: _Task, answer_1: Answer, answer_2: Answer) -> None:
         prompt = pair_prompt(reference=task.reference is not None, turn=task.turn)
@@ -250,48 +269,42 @@ async def judge_pairs(
         replies = await asyncio.gather(
             _ask(endpoint, prompt, user_1), _ask(endpoint, prompt, user_2), return_exceptions=True
         )
-        problems = [reply for reply in replies if isinstance(reply, BaseException)]
-        if problems:
-            if not all(isinstance(problem, EndpointError) for problem in problems):
-                raise next(p for p in problems if not isinstance(p, EndpointError))
-            result.failed += 1
-            result.errors.append(str(problems[0]))
+        unexpected = [r for r in replies if isinstance(r, BaseException) and not isinstance(r, EndpointError)]
+        if unexpected:
+            raise unexpected[0]
+        failures = [reply for reply in replies if isinstance(reply, EndpointError)]
+        if failures:
+            run.fail(failures[0])
             return
         text_1, text_2 = str(replies[0]), str(replies[1])
-        g1 = {"A": "model_1", "B": "model_2"}.get(parse_verdict(text_1), parse_verdict(text_1))
-        g2 = {"A": "model_2", "B": "model_1"}.get(parse_verdict(text_2), parse_verdict(text_2))
-        judgment = PairJudgment(
-            task.question.question_id,
-            model_1,
-            model_2,
-            g1,
-            g2,
-            (judge_model, prompt.name),
-            user_1,
-            text_1,
-            user_2,
-            text_2,
-            task.turn,
+        verdict_1, verdict_2 = parse_verdict(text_1), parse_verdict(text_2)
+        run.record(
+            PairJudgment(
+                task.question.question_id,
+                model_1,
+                model_2,
+                {"A": "model_1", "B": "model_2"}.get(verdict_1, verdict_1),
+                {"A": "model_2", "B": "model_1"}.get(verdict_2, verdict_2),
+                (run.judge_model, prompt.name),
+                user_1,
+                text_1,
+                user_2,
+                text_2,
+                task.turn,
+            )
         )
-        out.write(judgment.to_json())
-        result.judged += 1
-        result.unparsed += not judgment.ok
 
     jobs = []
-    for task in _tasks(questions, references or {}, result):
+    for task in _tasks(questions, references or {}, run.result):
         for model_1, model_2 in model_pairs(list(answers), baseline):
             answer_1, answer_2 = _answer(answers[model_1], task), _answer(answers[model_2], task)
             if answer_1 is None or answer_2 is None:
-                result.missing_answers += 1
-            elif (str(task.question.question_id), model_1, model_2, task.turn, judge_model) in done:
-                result.cached += 1
+                run.result.missing_answers += 1
+            elif (str(task.question.question_id), model_1, model_2, task.turn, run.judge_model) in run.done:
+                run.result.cached += 1
             else:
                 jobs.append(one(model_1, model_2, task, answer_1, answer_2))
-    try:
-        await asyncio.gather(*jobs)
-    finally:
-        out.close()
-    return result
+    return await run.run(jobs)
 
 
 def record_usage(
