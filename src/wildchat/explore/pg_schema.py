@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from wildchat.explore.schema import FILTER_COLUMNS  # the same filters, each indexed
+
 TEXT_CONFIG = "explore_text"
 # PostgreSQL's parser keeps tags (<script>), file names (xs.sort) and URLs whole, and drops tags
 # from the index; unicode61 splits them into words. Turning these characters into spaces first,
@@ -99,21 +101,6 @@ STAGING = """CREATE TEMPORARY TABLE explore_staging (
     user_cjk text, assistant_cjk text
 ) ON COMMIT DROP"""
 
-FILTER_INDEXES = (
-    "dataset",
-    "model",
-    "language",
-    "country",
-    "state",
-    "hashed_ip",
-    "user_id",
-    "toxic",
-    "redacted",
-    "turn",
-    "timestamp",
-    "conversation_hash",
-)
-
 
 def index_statements(suffix: str, tag: str) -> list[str]:
     """Indexes of the tables named with `suffix`; `tag` (new per build) keeps their names apart
@@ -125,6 +112,6 @@ def index_statements(suffix: str, tag: str) -> list[str]:
         f"CREATE INDEX {PREFIX}turn_identifier_{tag} ON {PREFIX}messages{suffix} (turn_identifier)",
     ]
     statements += [
-        f"CREATE INDEX {PREFIX}by_{column}_{tag} ON {conversations} ({column})" for column in FILTER_INDEXES
+        f"CREATE INDEX {PREFIX}by_{column}_{tag} ON {conversations} ({column})" for column in FILTER_COLUMNS
     ]
     return statements
