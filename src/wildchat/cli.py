@@ -737,7 +737,8 @@ def eval_prompts(
 
     from wildchat.train.prompts import fastchat_judge_prompts
 
-    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in fastchat_judge_prompts())
+    records = fastchat_judge_prompts()
+    text = "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
     if out is None:
         typer.echo(text, nl=False)
         return
@@ -745,7 +746,7 @@ def eval_prompts(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise _bench_error(exc) from exc
-    err.print(f"{len(fastchat_judge_prompts())} prompts → {out}")
+    err.print(f"{len(records)} prompts → {out}")
 
 
 @app.command("import")

@@ -96,11 +96,11 @@ def _fastchat(python: Path, script: str, cwd: Path, url: str, *args: str) -> Non
     assert "$ERROR$" not in run.stdout + run.stderr
 
 
-def _wildchat(*args: str) -> str:
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "NO_COLOR": "1"}
+def _wildchat(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "NO_COLOR": "1", "COLUMNS": "200"}
     run = subprocess.run([WILDCHAT, *args], env=env, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return run.stdout
+    return run
 
 
 def _reference_file(bench: Path) -> Path:
@@ -211,7 +211,7 @@ def test_single_scores_agree_with_fastchats_show_result(
     path = benches[tool] / "model_judgment" / f"{JUDGE}_single.jsonl"
     turn1, turn2, average = _fastchat_show(fastchat_python, "single", path)
     theirs = {**_by_model_turn(turn1), **_by_model_turn(turn2), **_by_model_turn(average)}
-    ours = json.loads(_wildchat("eval", "show", str(path), "--format", "json"))
+    ours = json.loads(_wildchat("eval", "show", str(path), "--format", "json").stdout)
     mine = {
         (model, key): round(row[key], 4)
         for model, row in ours.items()
@@ -233,7 +233,7 @@ def test_pairwise_results_agree_with_fastchats_show_result(
     path = benches[tool] / "model_judgment" / f"{JUDGE}_pair.jsonl"
     (table,) = _fastchat_show(fastchat_python, "pair", path)
     theirs = {row["model"]: (row["win"], row["tie"], row["loss"]) for row in table}
-    body = json.loads(_wildchat("eval", "show", str(path), "--format", "json"))
+    body = json.loads(_wildchat("eval", "show", str(path), "--format", "json").stdout)
     totals: dict[str, list[int]] = {}
     for row in body["pairs"]:  # ours per pair, in %: back to counts, summed per model as FastChat does
         counts = [round(row[key] * row["count"] / 100) for key in ("win", "tie", "loss")]
@@ -256,10 +256,9 @@ def test_our_judge_takes_fastchats_judgments_as_its_cache(
     lines = path.read_text(encoding="utf-8").splitlines()
     kept = [line for line in lines if json.loads(line)["model"] != "beta"]
     path.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    env = {**os.environ, "OPENAI_API_KEY": "sk-test", "NO_COLOR": "1", "COLUMNS": "200"}
-    command = [WILDCHAT, "eval", "judge", str(bench / "question.jsonl"), "--judge-model", JUDGE]
-    command += ["--base-url", stub_url, "--reference", str(bench / "reference_answer" / f"{JUDGE}.jsonl")]
-    run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
+    run = _wildchat(
+        "eval", "judge", str(bench / "question.jsonl"), "--judge-model", JUDGE, "--base-url", stub_url,
+        "--reference", str(bench / "reference_answer" / f"{JUDGE}.jsonl"),
+    )  # fmt: skip
     # FastChat's readable grades are kept; beta's 12 and the 4 unreadable ones are asked again.
     assert "judged 16, cached 20" in " ".join(run.stderr.split()), run.stderr

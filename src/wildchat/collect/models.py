@@ -79,8 +79,9 @@ def embedded_spec(path: str | None) -> ModelSpec:
         )
     location = Path(path).expanduser()
     name = location.stem if location.suffix.lower() == ".gguf" else location.resolve().name
+    name = name or EMBEDDED_DEFAULT_NAME  # "/" has no name
     return ModelSpec(
-        name=name or EMBEDDED_DEFAULT_NAME,
+        name=name,
         backend="embedded",
         path=path,
         description=f"{name}, a model running on this server",
