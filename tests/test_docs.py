@@ -37,3 +37,35 @@ def test_readme_and_docs_link_only_inside_the_repository() -> None:
             if not resolved.is_relative_to(ROOT) or not resolved.exists():
                 broken.append(f"{page.relative_to(ROOT)} → {target}")
     assert broken == [], "links that a clone of the repository cannot follow"
+
+
+def test_readme_and_docs_link_no_outside_pages() -> None:
+    """The README and docs stand alone: a link that leaves the repository fails here."""
+    import re
+
+    outside = [
+        f"{page.relative_to(ROOT)} → {target}"
+        for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+        for target in re.findall(r"\]\(([a-z]+:[^)\s]*)\)", page.read_text(encoding="utf-8"))
+    ]
+    assert outside == []
+
+
+def _table_fields(section: str) -> list[str]:
+    """Backquoted names in the first column of the Markdown table rows of `section`."""
+    import re
+
+    names: list[str] = []
+    for row in re.findall(r"^\| ([^|]+) \|", section, flags=re.MULTILINE):
+        names += re.findall(r"`([^`]+)`", row)
+    return names
+
+
+def test_curation_docs_list_every_field_of_the_record() -> None:
+    from wildchat.curate.schema import MESSAGE_FIELDS, TOP_LEVEL_FIELDS
+
+    text = (ROOT / "docs" / "curation.md").read_text(encoding="utf-8")
+    section = text.split("## The record", 1)[1].split("\n## ", 1)[0]
+    top, messages = section.split("Each message of `conversation`", 1)
+    assert sorted(_table_fields(top)) == sorted(TOP_LEVEL_FIELDS)
+    assert sorted(_table_fields(messages)) == sorted(MESSAGE_FIELDS)

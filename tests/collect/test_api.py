@@ -214,7 +214,7 @@ def test_malformed_bodies_get_openai_errors(
         assert error["param"] == param
 
 
-NOT_A_BOOLEAN = ["yes", "on", 1, "true", "1", None, 0, "false"]
+NOT_A_BOOLEAN = ["yes", "on", 1, "true", "1", 0, "false"]
 
 
 WRONGLY_TYPED: list[tuple[str, Any]] = [
@@ -246,6 +246,16 @@ def test_fields_take_only_their_json_type(service: LiveService) -> None:
         assert error["type"] == "invalid_request_error" and error["code"] == "invalid_value", body
         assert error["param"].split(".")[0] == field, body
     assert stored_turns(service) == []
+
+
+def test_null_stream_means_not_streaming_as_in_the_openai_api(service: LiveService) -> None:
+    auth = {"Authorization": f"Bearer {consent(service.url)}"}
+    body = {"model": "loopback", "messages": USER, "stream": None}
+    response = httpx.post(service.api_url + "/chat/completions", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.json()["choices"][0]["message"]["content"] == REPLY
+    [turn] = stored_turns(service)
+    assert turn.params["stream"] is False
 
 
 def test_integers_are_numbers_as_in_the_openai_api(service: LiveService) -> None:

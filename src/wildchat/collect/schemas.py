@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from wildchat.records import Message
 
@@ -60,6 +60,12 @@ class ChatCompletionIn(BaseModel):
     user: str | None = Field(default=None, max_length=256)
     # Sent by our chat page (and by API clients that want it) so that turns link exactly.
     conversation_id: str | None = Field(default=None, max_length=64, pattern=r"^[A-Za-z0-9_\-.:]+$")
+
+    @field_validator("stream", mode="before")
+    @classmethod
+    def _null_stream_is_false(cls, value: object) -> object:
+        # The OpenAI API declares `stream` nullable with default false; some clients send null.
+        return False if value is None else value
 
     def stop_list(self) -> list[str]:
         if self.stop is None:
