@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,6 +21,39 @@ def test_every_command_has_help(command: list[str]) -> None:
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+def _command_at(path: list[str]) -> Any:
+    """The Click command object of `wildchat PATH…` (Typer vendors Click: no isinstance checks)."""
+    import typer
+
+    command: Any = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]
+    return command
+
+
+def _leaf_commands(path: list[str] | None = None) -> list[list[str]]:
+    path = path or []
+    command = _command_at(path)
+    if not hasattr(command, "commands"):
+        return [path]
+    return [leaf for name in command.commands for leaf in _leaf_commands([*path, name])]
+
+
+def test_every_option_help_is_shown_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rich markup must not eat a help text: "[every answer file]" reads as a style tag and vanished."""
+    monkeypatch.setenv("COLUMNS", "2000")  # no wrapping: each help text stays on one line
+    eaten = []
+    leaves = _leaf_commands()
+    assert len(leaves) > 15
+    for path in leaves:
+        shown = " ".join(runner.invoke(app, [*path, "--help"], terminal_width=2000).output.split())
+        for param in _command_at(path).params:
+            help_text = " ".join((getattr(param, "help", None) or "").split())
+            if help_text not in shown:
+                eaten.append(f"{' '.join(path)} {param.name}: {help_text}")
+    assert eaten == []
 
 
 def test_db_upgrade_and_stats(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from pydantic import ValidationError
@@ -13,6 +13,11 @@ from rich.console import Console
 
 from wildchat import __version__
 from wildchat.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from wildchat.train.fastchat_io import PairJudgment, SingleJudgment
 
 app = typer.Typer(
     name="wildchat",
@@ -24,7 +29,22 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the store (the turn log and consent records).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-err = Console(stderr=True)
+# Messages are never wrapped by us: a path or a command cut at column 80 cannot be copied back.
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _error(message: str) -> None:
+    """An error line; the message is shown as it is (a "[…]" in a path is not Rich markup)."""
+    from rich.markup import escape
+
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+
+
+def _table_console() -> Console:
+    """stdout for tables: piped or redirected, a row stays one line whatever its length."""
+    console = Console()
+    return console if console.is_terminal else Console(width=max(console.width, 250))
+
 
 ConfigOption = Annotated[
     Path | None,
@@ -46,10 +66,10 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
     try:
         return load_settings(config)
     except FileNotFoundError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
     except ValidationError as exc:
-        err.print(f"[red]error:[/red] invalid settings:\n{exc}")
+        _error(f"invalid settings:\n{exc}")
         raise typer.Exit(2) from exc
 
 
@@ -73,7 +93,7 @@ def serve(
     try:
         run_server(settings)
     except ValueError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
 
 
@@ -105,18 +125,18 @@ def _require_turn_log(url: str) -> None:
     hint = "start the service (`wildchat serve`) or run `wildchat db upgrade` first"
     on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
     if on_disk and not Path(str(parsed.database)).is_file():
-        err.print(f"[red]error:[/red] no store at {shown}: {hint}")
+        _error(f"no store at {shown}: {hint}")
         raise typer.Exit(2)
     engine = make_engine(url)
     try:
         has_log = inspect(engine).has_table("turns")
     except SQLAlchemyError as exc:
-        err.print(f"[red]error:[/red] cannot open the store at {shown}: {type(exc).__name__}")
+        _error(f"cannot open the store at {shown}: {type(exc).__name__}")
         raise typer.Exit(2) from exc
     finally:
         engine.dispose()
     if not has_log:
-        err.print(f"[red]error:[/red] the store at {shown} has no turn log yet: {hint}")
+        _error(f"the store at {shown} has no turn log yet: {hint}")
         raise typer.Exit(2)
 
 
@@ -140,7 +160,7 @@ def build(
     ] = None,
     engine: Annotated[str, typer.Option(help="local (processes on this machine) or ray.")] = "local",
     workers: Annotated[
-        int | None, typer.Option(min=1, help="Worker processes / Ray actors [all cores].")
+        int | None, typer.Option(min=1, help="Worker processes / Ray actors (default: all cores).")
     ] = None,
     policy: Annotated[
         str, typer.Option(help="PII policy: wildchat-1m (the paper's) or strict.")
@@ -200,7 +220,7 @@ def build(
     try:
         run_build(settings.resolved_database_url, options)
     except (ValueError, FileNotFoundError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
 
 
@@ -223,7 +243,7 @@ def tag(
     from wildchat.curate.tag import TagInputError, TagOptions, looks_like_jsonl, tag_stream
 
     if not file.is_file():
-        err.print(f"[red]error:[/red] no such file: {file}")
+        _error(f"no such file: {file}")
         raise typer.Exit(2)
     options = TagOptions(
         stages=tuple(s.strip() for s in stages.split(",") if s.strip()),
@@ -241,7 +261,7 @@ def tag(
                 with out.open("w", encoding="utf-8") as sink:
                     written = tag_stream(source, sink, options, looks_like_jsonl(file))
     except (TagInputError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
     if out is not None:
         err.print(f"tagged {written} lines → {out}")
@@ -350,7 +370,7 @@ def report(
     try:
         result = build_report(inputs, out, options)
     except (ValueError, OSError) as exc:  # FormatError is a ValueError; missing files are OSErrors
-        err.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
     err.print(f"report → {result.html} ({len(result.stats)} datasets; tables.md, stats.json beside it)")
 
@@ -414,7 +434,10 @@ def train(
         str, typer.Option(help="none, tensorboard, wandb … (transformers' report_to).")
     ] = "none",
     attn_implementation: Annotated[
-        str | None, typer.Option(help="sdpa, flash_attention_2 … (default: transformers' choice).")
+        str | None,
+        typer.Option(
+            help="sdpa, flash_attention_2, flex_attention, eager (default: transformers' choice: sdpa)."
+        ),
     ] = None,
 ) -> None:
     """Fine-tune a model on a dataset with the WildLlama recipe (TRL SFT, loss on replies only)."""
@@ -462,7 +485,7 @@ def train(
         )
         result = run_training(job)
     except (ValueError, OSError) as exc:  # FormatError, TemplateError, TrainSetupError … are ValueErrors
-        err.print(f"[red]error:[/red] {exc}")
+        _error(str(exc))
         raise typer.Exit(2) from exc
     if os.environ.get("RANK", "0") != "0":
         return  # one summary line per job, not one per process
@@ -470,8 +493,7 @@ def train(
     err.print(
         f"trained {result.global_step} steps on {data['sequences']['sequences']} sequences "
         f"({data['filter']['kept']} of {data['filter']['read']} conversations); "
-        f"final loss {result.losses[-1] if result.losses else result.train_loss:.4f} → {result.out}",
-        soft_wrap=True,  # a path must not be broken across lines
+        f"final loss {result.losses[-1] if result.losses else result.train_loss:.4f} → {result.out}"
     )
 
 
@@ -487,7 +509,7 @@ ApiKeyOption = Annotated[
 
 
 def _bench_error(exc: Exception) -> typer.Exit:
-    err.print(f"[red]error:[/red] {exc}")
+    _error(str(exc))
     return typer.Exit(2)
 
 
@@ -501,7 +523,7 @@ def eval_generate(
     local: Annotated[Path | None, typer.Option(help="A local transformers model folder instead.")] = None,
     api_key: ApiKeyOption = None,
     bench_dir: Annotated[
-        Path | None, typer.Option(help="Benchmark folder [the question file's folder].")
+        Path | None, typer.Option(help="Benchmark folder (default: the question file's folder).")
     ] = None,
     max_tokens: Annotated[int, typer.Option(min=1, help="Longest answer, in tokens.")] = 1024,
     temperature: Annotated[
@@ -579,7 +601,7 @@ def eval_judge(
     api_key: ApiKeyOption = None,
     mode: Annotated[str, typer.Option(help="single (grades 1–10) or pair (both orders).")] = "single",
     models: Annotated[
-        str | None, typer.Option(help="Comma-separated models to judge [every answer file].")
+        str | None, typer.Option(help="Comma-separated models to judge (default: every answer file).")
     ] = None,
     baseline: Annotated[
         str | None, typer.Option(help="pair mode: compare each model with this one only.")
@@ -588,7 +610,7 @@ def eval_judge(
         Path | None, typer.Option(help="Reference answers (model_answer format) for math/reasoning/coding.")
     ] = None,
     bench_dir: Annotated[
-        Path | None, typer.Option(help="Benchmark folder [the question file's folder].")
+        Path | None, typer.Option(help="Benchmark folder (default: the question file's folder).")
     ] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Requests in flight.")] = 8,
     max_retries: Annotated[int, typer.Option(min=0, help="Retries after 429/5xx/network errors.")] = 6,
@@ -632,11 +654,13 @@ def eval_judge(
     except (BenchFileError, ValueError, OSError) as exc:
         raise _bench_error(exc) from exc
     usage = result.usage.to_dict(input_price, output_price)
+    priced = input_price or output_price
+    cost = f"${usage['cost_usd']:.4f}" if priced else "cost not priced (--input-price, --output-price)"
     err.print(
         f"judged {result.judged}, cached {result.cached}, unreadable verdicts {result.unparsed}, "
         f"failed {result.failed} → {result.path}\n"
         f"tokens: {usage['prompt_tokens']} in, {usage['completion_tokens']} out, "
-        f"{usage['requests']} requests, ${usage['cost_usd']:.4f}"
+        f"{usage['requests']} requests, {cost}"
     )
     if result.missing_answers:
         err.print(f"[yellow]warning:[/yellow] {result.missing_answers} answers missing (not judged)")
@@ -658,7 +682,7 @@ def eval_show(
     ] = None,
     bench_dir: Annotated[Path, typer.Option(help="Benchmark folder.")] = Path("."),
     judge_model: Annotated[str | None, typer.Option(help="Pick this judge's file in the folder.")] = None,
-    mode: Annotated[str | None, typer.Option(help="single or pair [what the files hold].")] = None,
+    mode: Annotated[str | None, typer.Option(help="single or pair (default: what the files hold).")] = None,
     questions: Annotated[
         Path | None, typer.Option(help="question.jsonl, for categories [BENCH_DIR/question.jsonl].")
     ] = None,
@@ -691,7 +715,9 @@ def eval_show(
             pattern = (
                 f"{judge_model.replace('/', '_')}_{wanted}.jsonl" if judge_model else f"*_{wanted}.jsonl"
             )
-            files = sorted((bench_dir / JUDGMENT_DIR).glob(pattern))
+            # An empty file (a run whose every request failed, before files were opened lazily)
+            # holds no judge's verdicts and must not make the choice ambiguous.
+            files = sorted(p for p in (bench_dir / JUDGMENT_DIR).glob(pattern) if p.stat().st_size)
             if len(files) != 1:
                 found = ", ".join(path.name for path in files) or "none"
                 raise BenchFileError(
@@ -704,17 +730,21 @@ def eval_show(
         if not chosen:
             raise BenchFileError(f"no {'pair' if show_pairs else 'single'} judgment file among those given")
         if show_pairs:
-            records = pair_records([j for p in chosen for j in read_pair_judgments(p)], models=names)
+            pair_judgments = [j for p in chosen for j in read_pair_judgments(p)]
+            _one_judge(pair_judgments)
+            records = pair_records(pair_judgments, models=names)
             if output_format == "json":
                 typer.echo(pair_json(records))
             else:
-                print_tables(pair_table(records), Console())
+                print_tables(pair_table(records), _table_console())
             return
         # Categories come from the question file: the one given, else the benchmark folder's if any.
         default_questions = (chosen[0].parent.parent if judgments else bench_dir) / QUESTION_FILE
         question_file = questions or default_questions
         asked = read_questions(question_file) if questions or question_file.is_file() else None
-        scores = single_scores([j for p in chosen for j in read_single_judgments(p)], asked, models=names)
+        single_judgments = [j for p in chosen for j in read_single_judgments(p)]
+        _one_judge(single_judgments)
+        scores = single_scores(single_judgments, asked, models=names)
         if not scores:
             raise BenchFileError("no readable grades in the judgment files")
         if plot is not None:
@@ -723,14 +753,28 @@ def eval_show(
         if output_format == "json":
             typer.echo(single_json(scores))
         else:
-            print_tables(single_table(scores), Console())
+            print_tables(single_table(scores), _table_console())
     except (BenchFileError, ValueError, OSError) as exc:
         raise _bench_error(exc) from exc
 
 
+def _one_judge(judgments: Sequence[SingleJudgment | PairJudgment]) -> None:
+    """Grades of two judges are not on one scale: averaging them would hide which judge said what."""
+    from wildchat.train.fastchat_io import BenchFileError
+
+    judges = sorted({judgment.judge[0] for judgment in judgments})
+    if len(judges) > 1:
+        raise BenchFileError(
+            f"these files hold the verdicts of {len(judges)} judges ({', '.join(judges)}): "
+            "show one judge's file at a time"
+        )
+
+
 @eval_app.command("prompts")
 def eval_prompts(
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write here [standard output].")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write here (default: standard output).")
+    ] = None,
 ) -> None:
     """Our judge prompts as FastChat's judge_prompts.jsonl, for its gen_judgment.py --judge-file."""
     import json
@@ -809,7 +853,7 @@ def import_(
                     import_path(path, found, out=target, skip_invalid=skip_invalid, advance=advance)
                 )
     except (FormatError, ValueError, OSError) as exc:  # OSError: --out cannot be written
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc
     table = Table()
     for header in ("path", "format", "dataset"):
@@ -827,13 +871,10 @@ def import_(
             "–" if result.users is None else f"{result.users:,}",
             f"{result.invalid:,}",
         )
-    console = Console()
-    if not console.is_terminal:  # piped or redirected: one line per row, whatever the path's length
-        console = Console(width=max(console.width, 250))
-    console.print(table)
+    _table_console().print(table)
     for result in results:
         if result.out is not None:
-            err.print(f"{escape(result.path)} → {escape(result.out)}", highlight=False, soft_wrap=True)
+            err.print(f"{escape(result.path)} → {escape(result.out)}", highlight=False)
         if result.invalid:
             err.print(
                 f"[yellow]{escape(result.path)}: skipped {result.invalid:,} invalid records[/yellow]"
@@ -971,9 +1012,12 @@ def explore_serve(
 
     settings = _settings(config, host=host, port=port)
     shown = "PostgreSQL" if is_postgres(db) else db
-    err.print(f"wildchat explore: http://{settings.host}:{settings.port}/ ({escape(shown)})", highlight=False)
+
+    def announce() -> None:  # once the index is open: no URL is printed for an index that fails
+        err.print(f"wildchat explore: http://{settings.host}:{settings.port}/ ({escape(shown)})", highlight=False)
+
     try:
-        serve_explorer(db, settings.host, settings.port, workers)
+        serve_explorer(db, settings.host, settings.port, workers, announce)
     except IndexNotFound as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from exc

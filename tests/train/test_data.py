@@ -79,7 +79,14 @@ def test_malformed_conversations_are_counted() -> None:
     late_system.conversation.insert(2, ConversationMessage("system", "Be terse.", 0))
     odd_role = conversation(3, ROUNDS[:1])
     odd_role.conversation[1] = ConversationMessage("tool", "{}", 0)
-    no_reply = conversation(4, [])
-    no_reply.conversation.append(ConversationMessage("user", "Anyone?", 0))
-    kept, dropped = _kept(FilterOptions(), [doubled, late_system, odd_role, no_reply])
-    assert kept == [] and dropped == {"malformed": 4}
+    kept, dropped = _kept(FilterOptions(), [doubled, late_system, odd_role])
+    assert kept == [] and dropped == {"malformed": 3}
+
+
+def test_conversations_left_without_a_reply_are_counted_apart() -> None:
+    lone_prompt = conversation(4, [])
+    lone_prompt.conversation.append(ConversationMessage("user", "Anyone?", 0))
+    empty_reply = conversation(5, ROUNDS[:1])
+    empty_reply.conversation[1] = ConversationMessage("assistant", "", 0)
+    kept, dropped = _kept(FilterOptions(), [lone_prompt, empty_reply])
+    assert kept == [] and dropped == {"no_reply": 2}

@@ -374,6 +374,43 @@ def test_judge_command_exits_non_zero_when_the_judge_fails(
     assert "failed 3" in failed.output and "HTTP 500" in failed.output
 
 
+def test_a_judge_that_never_answers_leaves_no_file_for_show_to_trip_on(
+    stub: tuple[StubState, str], tmp_path: Path
+) -> None:
+    _, url = stub
+    questions = write_bench(tmp_path)
+    _answers_for(url, tmp_path, "alpha")
+    judged = runner.invoke(app, ["eval", "judge", str(questions), "--judge-model", "good", "--base-url", url])
+    assert judged.exit_code == 0, judged.output
+    assert "cost not priced" in judged.output and "$0.0000" not in judged.output
+    gone = runner.invoke(
+        app,
+        ["eval", "judge", str(questions), "--judge-model", "gone", "--base-url", "http://127.0.0.1:9/v1",
+         "--max-retries", "0"],
+    )  # fmt: skip
+    assert gone.exit_code == 1
+    assert not (tmp_path / "model_judgment" / "gone_single.jsonl").exists()
+    shown = runner.invoke(app, ["eval", "show", "--bench-dir", str(tmp_path), "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert list(json.loads(shown.stdout)) == ["alpha"]
+    unanswered = runner.invoke(
+        app, ["eval", "generate", str(questions), "--model", "x", "--base-url", "http://127.0.0.1:9/v1",
+              "--max-retries", "0"],
+    )  # fmt: skip
+    assert unanswered.exit_code == 1 and not (tmp_path / "model_answer" / "x.jsonl").exists()
+
+
+def test_show_refuses_to_average_two_judges(tmp_path: Path) -> None:
+    bench = _fastchat_bench(tmp_path)
+    ours = bench / "model_judgment" / "gpt-4_single.jsonl"
+    other = bench / "model_judgment" / "claude_single.jsonl"
+    other.write_text(ours.read_text().replace('"gpt-4"', '"claude"'))
+    mixed = runner.invoke(app, ["eval", "show", str(ours), str(other)])
+    assert mixed.exit_code == 2 and "2 judges (claude, gpt-4)" in mixed.output
+    alone = runner.invoke(app, ["eval", "show", str(other), "--format", "json"])
+    assert alone.exit_code == 0, alone.output
+
+
 def test_bad_question_file_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "question.jsonl"
     path.write_text('{"question_id": 1, "category": "writing", "turns": ["hi"]}\n{"question_id": 2}\n')

@@ -120,15 +120,31 @@ def test_checkpoints_and_resume_are_checked(base: Path, tmp_path: Path) -> None:
         build_trainer(_job(tmp_path, tmp_path / "other"))
 
 
-def test_lora_trains_adapters_only(base: Path, tmp_path: Path) -> None:
+def test_lora_trains_adapters_only_and_they_load_from_anywhere(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from wildchat.train.generate import LocalResponder
+
+    monkeypatch.chdir(base.parent)  # the base given as a relative path, as a user types it
     recipe = replace(QUICK, max_steps=2, lora=LoraOptions(r=4, alpha=8))
-    result = train(_job(base, tmp_path / "lora", recipe))
+    result = train(_job(Path(base.name), tmp_path / "lora", recipe))
     assert result.global_step == 2
     adapter = json.loads((tmp_path / "lora" / "adapter_config.json").read_text())
     assert adapter["r"] == 4 and adapter["peft_type"] == "LORA"
+    assert adapter["base_model_name_or_path"] == str(base.resolve())
     weights = load_file(str(tmp_path / "lora" / "adapter_model.safetensors"))
     assert weights and all("lora_" in name for name in weights)
     assert not (tmp_path / "lora" / "model.safetensors").exists()
+    card = (tmp_path / "lora" / "README.md").read_text()
+    assert "library_name: peft" in card and str(base.resolve()) in card and "None" not in card
+
+    monkeypatch.chdir(tmp_path)  # eval's --local loads the adapters on their base from elsewhere
+    responder = LocalResponder(tmp_path / "lora", device="cpu")
+    reply = asyncio.run(responder.reply([{"role": "user", "content": "hi"}], temperature=0, max_tokens=3))
+    assert isinstance(reply, str)
+    assert type(responder.model).__name__.startswith("PeftModel") or hasattr(responder.model, "peft_config")
 
 
 def test_train_command_on_our_own_export(base: Path, tmp_path: Path) -> None:
@@ -148,6 +164,10 @@ def test_train_command_on_our_own_export(base: Path, tmp_path: Path) -> None:
     stats = json.loads((tmp_path / "model" / "prepared" / "stats.json").read_text())
     assert stats["filter"] == {"read": 15, "kept": 12, "dropped": {"toxic": 3}}
     assert (tmp_path / "model" / "model.safetensors").is_file()
+    card = (tmp_path / "model" / "README.md").read_text()
+    assert "library_name: transformers" in card and "None" not in card
+    assert "| conversations kept | 12 (dropped: toxic 3) |" in card
+    assert f"WILDCHAT_EMBEDDED_MODEL_PATH={tmp_path / 'model'} wildchat serve" in card
 
     again = runner.invoke(
         app,
@@ -165,6 +185,7 @@ def test_train_command_reports_empty_data_and_bad_input(base: Path, tmp_path: Pa
     )  # fmt: skip
     assert empty.exit_code == 2
     assert "no conversation left to train on: 4 read, dropped: language 4" in empty.output
+    assert not (tmp_path / "m").exists()  # nothing left behind: the command can be rerun as it is
     missing = runner.invoke(
         app, ["train", str(tmp_path / "nothing"), "--base", str(base), "--out", str(tmp_path / "m2")]
     )

@@ -9,7 +9,8 @@ Every conversation the importers read (wildchat.formats) passes, in order:
 3. shape: roles become user/assistant turns, with system messages allowed only at the start.
    Replies that open a conversation are dropped (FastChat's ShareGPT cleaning does the same), the
    conversation is cut before its first empty message and after its last reply; one whose roles
-   do not alternate, or with no reply left, is dropped as malformed;
+   do not alternate is dropped as ``malformed``, one with no reply left (an empty or interrupted
+   first reply, a lone prompt) as ``no_reply``;
 4. minimum turns: user turns left after 3;
 5. duplicate first prompts (optional): only the first conversation with a given opening user
    message (compared after folding case and whitespace) is kept, so that a template thousands of
@@ -67,7 +68,13 @@ def is_public(conversation: Conversation) -> bool:
 
 
 def to_messages(conversation: Conversation) -> list[Message] | None:
-    """The conversation as alternating user/assistant messages (system first), or None if malformed."""
+    """The conversation as alternating user/assistant messages (system first), or None if unusable."""
+    shaped = _shape(conversation)
+    return shaped if isinstance(shaped, list) else None
+
+
+def _shape(conversation: Conversation) -> list[Message] | str:
+    """The training messages, or why there are none: "malformed" or "no_reply"."""
     system: list[Message] = []
     turns: list[Message] = []
     for message in conversation.conversation:
@@ -76,19 +83,19 @@ def to_messages(conversation: Conversation) -> list[Message] | None:
         role = message.role
         if role == "system":
             if turns:
-                return None  # a system message mid-conversation has no place in a chat template
+                return "malformed"  # a system message mid-conversation has no place in a chat template
             system.append({"role": "system", "content": message.content})
             continue
         if role not in ("user", "assistant"):
-            return None
+            return "malformed"
         if not turns and role == "assistant":
             continue
         if turns and turns[-1]["role"] == role:
-            return None
+            return "malformed"
         turns.append({"role": role, "content": message.content})
     if turns and turns[-1]["role"] == "user":
         turns.pop()
-    return [*system, *turns] if turns else None
+    return [*system, *turns] if turns else "no_reply"
 
 
 def user_turns(messages: list[Message]) -> int:
@@ -125,9 +132,9 @@ class ConversationFilter:
             return "toxic"
         if options.languages is not None and conversation.language.casefold() not in options.languages:
             return "language"
-        messages = to_messages(conversation)
-        if messages is None:
-            return "malformed"
+        messages = _shape(conversation)
+        if isinstance(messages, str):
+            return messages
         if user_turns(messages) < options.min_turns:
             return "min_turns"
         if options.dedup_first_prompts:

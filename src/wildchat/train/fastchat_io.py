@@ -29,7 +29,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 QUESTION_FILE = "question.jsonl"
 ANSWER_DIR = "model_answer"
@@ -288,19 +288,26 @@ def is_pair_file(path: Path) -> bool:
 
 
 class JsonlAppender:
-    """Appends records to a JSONL file, one flushed line each, so a crash keeps what was finished."""
+    """Appends records to a JSONL file, one flushed line each, so a crash keeps what was finished.
+
+    The file is opened at the first record: a run in which every request fails leaves no empty
+    file behind for `eval show` to find.
+    """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._handle = path.open("a", encoding="utf-8")
+        self._handle: TextIO | None = None
 
     def write(self, record: dict[str, Any]) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
         self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         self._handle.flush()
 
     def close(self) -> None:
-        self._handle.close()
+        if self._handle is not None:
+            self._handle.close()
 
 
 def write_answers(path: Path, answers: Iterable[Answer]) -> None:

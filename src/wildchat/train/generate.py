@@ -58,8 +58,10 @@ class LocalResponder:
 
         from wildchat.train.templates import resolve_chat_template
 
-        if not (path / "config.json").is_file():
-            raise EndpointError(f"--local {path}: not a model folder (no config.json)")
+        # A LoRA run of `wildchat train` writes adapters (adapter_config.json names the base):
+        # transformers loads those through peft as it loads a whole model.
+        if not any((path / name).is_file() for name in ("config.json", "adapter_config.json")):
+            raise EndpointError(f"--local {path}: not a model folder (no config.json or adapter_config.json)")
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.tokenizer = AutoTokenizer.from_pretrained(str(path))
         self.template = resolve_chat_template(self.tokenizer, "auto")
@@ -165,5 +167,6 @@ async def generate_answers(
         await asyncio.gather(*(one(question) for question in todo))
     finally:
         appender.close()
-        write_answers(answer_path, finished.values())
+        if finished:  # a run whose every request failed leaves no empty answer file
+            write_answers(answer_path, finished.values())
     return result

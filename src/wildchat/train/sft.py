@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from wildchat.records import Conversation
+from wildchat.train.card import model_card
 from wildchat.train.data import FilterOptions
 from wildchat.train.prepare import PreparedData, prepare, read_dataset
 from wildchat.train.recipe import Recipe, resolve_precision, world_size
@@ -156,10 +157,10 @@ def build_trainer(job: TrainJob) -> PreparedRun:
     tokenizer = AutoTokenizer.from_pretrained(str(job.base))
     template = resolve_chat_template(tokenizer, job.chat_template)
     tokenizer.chat_template = template  # saved with the model: generation uses the same layout
-    job.out.mkdir(parents=True, exist_ok=True)
-    data = _prepare_once(job, tokenizer, template)
+    data = _prepare_in_out(job, tokenizer, template)
     trainer = SFTTrainer(
-        model=str(job.base),
+        # Absolute, so that a LoRA adapter's config names a base that loads from any folder.
+        model=str(job.base.resolve()),
         args=sft_config(job),
         train_dataset=data.dataset,
         processing_class=tokenizer,
@@ -179,6 +180,21 @@ def train(job: TrainJob) -> TrainResult:
     if trainer.is_world_process_zero():
         _write_summary(job, trainer.args, result)
     return result
+
+
+def _prepare_in_out(job: TrainJob, tokenizer: Any, template: str) -> PreparedData:
+    """_prepare_once in --out; a job refused there (no data left after the filters …) leaves no
+    folder behind that it made, so the same command can be run again as it is."""
+    import shutil
+
+    made = next((p for p in (job.out, job.out / "prepared") if not p.exists()), None)
+    job.out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _prepare_once(job, tokenizer, template)
+    except BaseException:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
+        raise
 
 
 def _prepare_once(job: TrainJob, tokenizer: Any, template: str) -> PreparedData:
@@ -208,8 +224,8 @@ def _prepare_once(job: TrainJob, tokenizer: Any, template: str) -> PreparedData:
 
 def _write_summary(job: TrainJob, config: Any, result: TrainResult) -> None:
     summary = {
-        "base": str(job.base),
-        "dataset": str(job.dataset),
+        "base": str(job.base.resolve()),
+        "dataset": str(job.dataset.resolve()),
         "format": job.format,
         "chat_template": job.chat_template,
         "recipe": job.recipe.to_dict(),
@@ -226,3 +242,5 @@ def _write_summary(job: TrainJob, config: Any, result: TrainResult) -> None:
     }
     path = job.out / SUMMARY_NAME
     path.write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    # Replaces the card TRL writes at each checkpoint, which names a local base model "None".
+    (job.out / "README.md").write_text(model_card(summary, job.out), encoding="utf-8")
