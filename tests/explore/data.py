@@ -18,6 +18,8 @@ XSS_REPLY = (
 )
 FTS_SYNTAX = 'NEAR(alpha beta) OR "unclosed AND col: ^start * {user_text} : x \ue001fake\ue002 mark'
 EPOCH = datetime(2023, 4, 9, 12, 0, tzinfo=UTC)
+# WildChat's hashed_ip is 64 hex digits, with no place to break a line: pages must wrap it.
+LONG_HASH = "9f3c" * 16
 
 
 def message(role: str, content: str, turn: int, **extra: Any) -> dict[str, Any]:
@@ -113,7 +115,7 @@ def wildchat_records() -> list[dict[str, Any]]:
             state="Île-de-France",
             redacted=True,
         ),
-        conversation(6, [(FTS_SYNTAX, "That query syntax is just text here.")], hashed_ip="ip-delta"),
+        conversation(6, [(FTS_SYNTAX, "That query syntax is just text here.")], hashed_ip=LONG_HASH),
         conversation(
             7,
             [("Explain quantum entanglement simply", "Two particles share one state.")],

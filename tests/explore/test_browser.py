@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.explore.data import LONG_HASH
 from tests.support.browser import chromium_page
 from tests.support.loopback_upstream import serve_in_thread
 from wildchat.explore.app import create_app
@@ -152,3 +154,53 @@ def test_search_filter_conversation_badge_and_map(page: Any, base_url: str, tmp_
     watch.shot("map-click")
     assert watch.problems == []
     print(f"screenshots: {tmp_path}")
+
+
+def test_a_new_search_keeps_every_filter_of_the_page(page: Any, base_url: str, tmp_path: Path) -> None:
+    watch = Watch(page, tmp_path)
+    page.goto(
+        base_url + "/?language=Chinese&language=Russian&min_turns=1&per_page=5&hashed_ip=ip-gamma%20ip-alpha"
+    )
+    assert page.locator("ol.hits li.hit").count() == 2
+    page.fill("input[name=q]", "猫")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**q=**")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["q"] == ["猫"] and query["language"] == ["Chinese", "Russian"]
+    assert query["min_turns"] == ["1"] and query["per_page"] == ["5"]
+    assert query["hashed_ip"] == ["ip-gamma ip-alpha"]
+    assert page.locator("ol.hits li.hit").count() == 1
+    assert page.locator(".snippet mark").first.inner_text() == "猫"
+    watch.shot("search-kept-filters")
+    assert watch.problems == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/?q=python&hashed_ip=" + LONG_HASH + "%20ip-alpha&conversation_hash=" + f"{1:032x}",
+        "/?language=English&language=French&per_page=5",
+        "/conversation/8",  # WildChat conversation 6: the long IP hash, FTS syntax as text
+        "/conversation/10",
+        "/map?q=python",
+        "/docs",
+    ],
+)
+def test_no_page_is_wider_than_a_phone(base_url: str, tmp_path: Path, path: str) -> None:
+    with chromium_page(390, 844) as page:
+        watch = Watch(page, tmp_path)
+        page.goto(base_url + path)
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # all of it
+        widths = page.evaluate(
+            "() => ({page: document.documentElement.scrollWidth, view: window.innerWidth,"
+            " wide: [...document.querySelectorAll('body *')]"
+            ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+            ".map(e => e.tagName + '.' + e.className).slice(0, 5)})"
+        )
+        watch.shot("phone")
+        assert widths["page"] <= widths["view"] == 390, widths
+        if path.startswith("/?"):  # the results come before the facets
+            results = page.locator("section.results").bounding_box()
+            facets = page.locator("aside.facets").bounding_box()
+            assert results["y"] < facets["y"]
+        print(f"screenshot: {tmp_path}")

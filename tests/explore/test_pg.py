@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -9,9 +10,19 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from wildchat.explore import IndexOptions, IndexSource, QueryError, SearchParams, build_index
+from tests.explore.test_search import assert_pages_end_where_the_results_do
+from wildchat.explore import (
+    IndexBuildError,
+    IndexOptions,
+    IndexSource,
+    QueryError,
+    SearchParams,
+    build_index,
+    limits,
+)
 from wildchat.explore.app import create_app
-from wildchat.explore.backend import conversation_detail
+from wildchat.explore.backend import IndexNotFound, conversation_detail
+from wildchat.explore.pg_schema import url_for_psycopg
 from wildchat.explore.search_pg import PostgresExplorer
 
 pytestmark = pytest.mark.pg
@@ -77,3 +88,47 @@ def test_postgres_app_pages_and_read_only(pg_explorer: PostgresExplorer, pg_url:
     assert detail is not None and len(detail.messages) == 4
     with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         pg_explorer.connection().execute("DELETE FROM explore_conversations")
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_postgres_has_more_only_before_the_last_page(pg_explorer: PostgresExplorer, sort: str) -> None:
+    for q in ("", "python", "python OR pizza"):
+        assert_pages_end_where_the_results_do(pg_explorer, q, sort)
+
+
+def test_postgres_has_more_past_the_counted_matches(
+    pg_explorer: PostgresExplorer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "SUMMARY_MATCHES", 2)  # "python" matches 4: the total is a bound
+    result = pg_explorer.search(SearchParams(q="python", per_page=1, page=3))
+    assert not result.total_exact and result.has_more
+    assert not pg_explorer.search(SearchParams(q="python", per_page=1, page=4)).has_more
+
+
+def test_postgres_user_ids_turn_identifiers_and_dates(pg_explorer: PostgresExplorer) -> None:
+    assert set(ids(pg_explorer, user_id=["ip-beta"])) == {wid(2), wid(3), wid(8), wid(11)}
+    sharegpt = conversation_detail(pg_explorer, 1)
+    assert sharegpt is not None and [m.turn_identifier for m in sharegpt.messages] == [None, None]
+    assert ids(pg_explorer, turn_id=1) == []
+    assert len(ids(pg_explorer, date_to=date(9999, 12, 31))) == 12
+    hit = pg_explorer.search(SearchParams(q="猫")).results[0]
+    assert "<mark>猫</mark>" in hit.snippet and "<mark>猫很" not in hit.snippet
+
+
+def test_postgres_build_of_nothing_keeps_the_old_index(
+    pg_explorer: PostgresExplorer, pg_url: str, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(IndexBuildError, match="no conversations were read"):
+        build_index([IndexSource(empty, "wildchat")], pg_url, IndexOptions(embeddings=False))
+    assert PostgresExplorer(pg_url).conversations == 14
+
+
+def test_postgres_index_of_another_format_version_is_refused(
+    pg_explorer: PostgresExplorer, pg_url: str
+) -> None:
+    with psycopg.connect(url_for_psycopg(pg_url), autocommit=True) as conn:
+        conn.execute("UPDATE explore_meta SET value = '1' WHERE key = 'format_version'")
+    with pytest.raises(IndexNotFound, match="rebuild it"):
+        PostgresExplorer(pg_url)

@@ -47,10 +47,10 @@ def test_scope_wraps_the_expression_in_a_column_filter() -> None:
     assert to_fts5(parse_query("cat"), "assistant") == '{assistant_text assistant_cjk} : ("cat")'
 
 
-def test_unspaced_scripts_become_bigram_phrases() -> None:
-    assert to_fts5(parse_query("你好世界")) == '"你好 好世 世界"'
-    assert to_fts5(parse_query("猫")) == '"猫"*'
-    assert to_fts5(parse_query("iPhone价格")) == '("iPhone" AND "价格")'
+def test_unspaced_scripts_become_bigram_phrases_in_the_bigram_columns() -> None:
+    assert to_fts5(parse_query("你好世界")) == '{user_cjk assistant_cjk} : "你好 好世 世界"'
+    assert to_fts5(parse_query("猫")) == '{user_cjk assistant_cjk} : "猫"*'
+    assert to_fts5(parse_query("iPhone价格")) == '("iPhone" AND {user_cjk assistant_cjk} : "价格")'
 
 
 @pytest.mark.parametrize(
@@ -90,6 +90,8 @@ def test_malformed_queries_say_what_is_wrong(typed: str, message: str) -> None:
         "alpha -- beta",
         "**",
         "near the",
+        "猫 OR python -你好世界",
+        'iPhone价格 -"猫 狗" 喜*',
     ],
 )
 def test_hostile_input_runs_as_plain_words(typed: str, fts: sqlite3.Connection) -> None:

@@ -12,10 +12,20 @@ from typing import Any
 import pytest
 
 from tests.explore.data import wildchat_records, write_jsonl
-from wildchat.explore import IndexOptions, IndexSource, QueryError, SearchParams, build_index, limits
-from wildchat.explore.backend import IndexNotFound
+from wildchat.explore import (
+    IndexBuildError,
+    IndexOptions,
+    IndexSource,
+    QueryError,
+    SearchParams,
+    build_index,
+    limits,
+)
+from wildchat.explore.backend import Explorer, IndexNotFound
 from wildchat.explore.query import parse_query
+from wildchat.explore.rows import has_turn_identifiers, message_rows
 from wildchat.explore.search_sqlite import SQLiteExplorer
+from wildchat.records import Conversation, ConversationMessage
 
 
 def wid(number: int) -> int:
@@ -25,6 +35,25 @@ def wid(number: int) -> int:
 
 def ids(explorer: SQLiteExplorer, **params: Any) -> list[int]:
     return [hit.id for hit in explorer.search(SearchParams(per_page=100, **params)).results]
+
+
+def assert_pages_end_where_the_results_do(explorer: Explorer, q: str, sort: str) -> None:
+    """Walking the pages by has_more gives every result once, and has_more is false on the last
+    page only, whatever the page size (also where the results end exactly at a page's end)."""
+    everything = [hit.id for hit in explorer.search(SearchParams(q=q, sort=sort, per_page=100)).results]
+    assert everything
+    for per_page in range(1, len(everything) + 2):
+        seen: list[int] = []
+        page = 1
+        while True:
+            result = explorer.search(SearchParams(q=q, sort=sort, page=page, per_page=per_page))
+            assert result.results, (per_page, page)  # has_more promised this page
+            seen += [hit.id for hit in result.results]
+            if not result.has_more:
+                break
+            page += 1
+        assert sorted(seen) == sorted(everything) and len(seen) == len(everything), per_page
+        assert page == -(-len(everything) // per_page), per_page
 
 
 def test_the_build_labels_datasets_and_orders_by_time(explorer: SQLiteExplorer) -> None:
@@ -251,3 +280,91 @@ def test_a_missing_index_says_how_to_build_one(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_bytes(b"not sqlite at all" * 100)
     with pytest.raises(IndexNotFound, match="not an explorer index"):
         SQLiteExplorer(tmp_path / "junk.db")
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+@pytest.mark.parametrize("q", ["", "python", "python OR pizza", "猫 OR python"])
+def test_has_more_is_true_only_before_the_last_page(explorer: SQLiteExplorer, q: str, sort: str) -> None:
+    assert_pages_end_where_the_results_do(explorer, q, sort)
+
+
+def test_ranked_relevance_pages_end_at_window_edges(
+    index_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(limits, "RANK_WINDOW", 2)
+    monkeypatch.setattr(limits, "FIRST_CHUNK", 1)
+    explorer = SQLiteExplorer(index_path)
+    assert explorer.rank_expression(parse_query("python"), "both") is not None
+    assert_pages_end_where_the_results_do(explorer, "python", "relevance")
+
+
+def test_a_one_character_unspaced_word_is_highlighted_alone(explorer: SQLiteExplorer) -> None:
+    # 猫 begins the run 猫很可爱 (one unicode61 token): only the character itself is marked.
+    for scope in ("both", "assistant"):
+        hit = explorer.search(SearchParams(q="猫", scope=scope)).results[0]
+        assert hit.id == wid(4)
+        assert "<mark>猫</mark>" in hit.snippet and "<mark>猫很" not in hit.snippet, hit.snippet
+    hit = explorer.search(SearchParams(q="可爱")).results[0]
+    assert "<mark>可爱</mark>" in hit.snippet and hit.snippet.count("<mark>") == 1
+    assert ids(explorer, q="猫", scope="user") == [wid(4)]  # 我喜欢猫: the run's last character
+
+
+def test_user_id_is_stored_for_wildchat_too(explorer: SQLiteExplorer) -> None:
+    assert set(ids(explorer, user_id=["ip-beta"])) == {wid(2), wid(3), wid(8), wid(11)}
+    assert set(ids(explorer, user_id=["ip-beta ip-gamma"])) == {wid(2), wid(3), wid(4), wid(8), wid(11)}
+    assert ids(explorer, user_id=["ip-beta"], dataset=["sharegpt-sample"]) == []
+
+
+def test_round_numbers_are_not_stored_as_turn_identifiers(explorer: SQLiteExplorer) -> None:
+    rows = explorer.connection().execute(
+        "SELECT c.dataset, m.turn_identifier FROM messages m JOIN conversations c USING (source_row)"
+    )
+    by_dataset: dict[str, set[int | None]] = {}
+    for dataset, turn_identifier in rows:
+        by_dataset.setdefault(dataset, set()).add(turn_identifier)
+    assert by_dataset["sharegpt-sample"] == {None}
+    assert None not in by_dataset["wildchat-sample"] and 801 in by_dataset["wildchat-sample"]
+    assert ids(explorer, turn_id=1) == [] and ids(explorer, turn_id=0) == []
+
+
+def test_a_build_that_reads_no_conversation_fails_and_keeps_the_old_index(
+    index_path: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "explore.db"
+    target.write_bytes(index_path.read_bytes())
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"conversation_hash": "x", "conversation": [{"role": "user"}]}\n', encoding="utf-8")
+    with pytest.raises(IndexBuildError, match=r"no conversations were read from .*bad\.jsonl.*1 invalid"):
+        build_index([IndexSource(bad, "wildchat")], target, IndexOptions(embeddings=False, skip_invalid=True))
+    empty = write_jsonl(tmp_path / "empty.jsonl", [])
+    with pytest.raises(IndexBuildError, match="no conversations were read"):
+        build_index([IndexSource(empty, "wildchat")], target, IndexOptions(embeddings=False))
+    assert target.read_bytes() == index_path.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.jsonl", "empty.jsonl", "explore.db"]
+
+
+def test_an_index_of_another_format_version_is_refused(index_path: Path, tmp_path: Path) -> None:
+    old = tmp_path / "old.db"
+    old.write_bytes(index_path.read_bytes())
+    with sqlite3.connect(old) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'format_version'")
+    with pytest.raises(IndexNotFound, match="rebuild it"):
+        SQLiteExplorer(old)
+
+
+def test_turn_identifiers_are_kept_unless_they_are_round_numbers() -> None:
+    def conversation(*messages: tuple[str, int]) -> Conversation:
+        return Conversation(
+            conversation_hash="h",
+            model="",
+            timestamp=None,
+            conversation=[ConversationMessage(role, "text", turn) for role, turn in messages],
+            turn=1,
+        )
+
+    # What the importers give sources without identifiers: a system prompt is round 0.
+    assert not has_turn_identifiers(conversation(("system", 0), ("user", 1), ("assistant", 1), ("user", 2)))
+    assert has_turn_identifiers(conversation(("user", 7_000_123), ("assistant", 7_000_123)))
+    assert has_turn_identifiers(conversation(("user", 1), ("assistant", 1), ("user", 5)))
+    rows = message_rows(conversation(("user", 1), ("assistant", 1)), source_row=3)
+    assert [row[4] for row in rows] == [None, None]  # schema.MESSAGE_COLUMNS: turn_identifier

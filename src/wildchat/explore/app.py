@@ -1,9 +1,10 @@
 """The explorer's web app: server-rendered pages and the JSON API over one read-only index.
 
 Pages: `/` (search; takes the API's parameters, so every state is a shareable URL),
-`/conversation/{id}`, `/map`. API: `/api/search`, `/api/conversations/{id}`, `/api/map`,
-`/api/facets`; OpenAPI at `/openapi.json`, docs at `/docs`. No front-end build: Jinja templates,
-one stylesheet, and a small script for the map only.
+`/conversation/{id}`, `/map`, `/docs` (the API reference, made from the OpenAPI schema). API:
+`/api/search`, `/api/conversations/{id}`, `/api/map`, `/api/facets`; OpenAPI at `/openapi.json`.
+No front-end build: Jinja templates, one stylesheet, and a small script for the map only; no page
+loads anything from another origin (FastAPI's Swagger UI and ReDoc pages would, from a CDN).
 
 Every page is sent with a strict Content-Security-Policy (scripts and styles from this origin
 only, no inline script), on top of escaping: dataset text is autoescaped by Jinja, and the two
@@ -19,14 +20,18 @@ from typing import Annotated, Any
 
 import jinja2
 from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wildchat.explore.apidocs import api_reference
 from wildchat.explore.backend import Explorer, conversation_detail, open_explorer
 from wildchat.explore.markdown import render_markdown
 from wildchat.explore.models import (
@@ -39,7 +44,7 @@ from wildchat.explore.models import (
     SearchParams,
     SearchResult,
 )
-from wildchat.explore.query import QueryError
+from wildchat.explore.query import QueryError, parse_query
 
 HERE = Path(__file__).parent
 INDEX_ENV = "WILDCHAT_EXPLORE_DB"
@@ -47,12 +52,21 @@ CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_PAGES = ("/docs", "/docs/oauth2-redirect", "/redoc")
 MENU_VALUES = 300  # values offered in a filter menu (the rest can still be typed into the URL)
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Bad parameters or an unreadable query"},
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorResponse,
+        "description": "A malformed parameter (code invalid_parameter) or query (code invalid_query)",
+    },
+}
+_BAD_REQUEST_SCHEMA = {
+    "description": BAD_REQUEST[400]["description"],
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such conversation"},
 }
+PER_PAGE_CHOICES = (10, 20, 50, 100)
 
 
 def _error(status: int, message: str, param: str | None = None, code: str | None = None) -> JSONResponse:
@@ -65,19 +79,78 @@ def _validation_message(errors: list[Any]) -> tuple[str, str | None]:
     first = errors[0] if errors else {}
     location = [str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body")]
     param = location[0] if location else None
-    text = first.get("msg", "invalid parameters")
+    text = str(first.get("msg", "invalid parameters")).removeprefix("Value error, ")
     return (f"{param}: {text}" if param else text), param
 
 
-def params_from(request: Request) -> SearchParams:
-    """The search parameters of a page request; ValidationError when one is malformed."""
+def page_state(request: Request) -> tuple[SearchParams, str | None]:
+    """A page's search parameters, and the message to show instead of results when they cannot
+    be used (a malformed parameter, or words that cannot be read), for a 400 like the API's.
+
+    The parameters that are fine are kept, so the form still shows the rest of the search."""
     data: dict[str, Any] = {}
     for key, value in request.query_params.multi_items():
         if key in LIST_FILTERS:
             data.setdefault(key, []).append(value)
         else:
             data[key] = value
-    return SearchParams.model_validate(data)
+    try:
+        params = SearchParams.model_validate(data)
+    except ValidationError as exc:
+        errors = list(exc.errors())
+        bad = {str(error["loc"][0]) for error in errors if error.get("loc")}
+        try:
+            params = SearchParams.model_validate({k: v for k, v in data.items() if k not in bad})
+        except ValidationError:
+            params = SearchParams()
+        return params, _validation_message(errors)[0]
+    try:
+        parse_query(params.q)
+    except QueryError as exc:
+        return params, str(exc)
+    return params, None
+
+
+class HeadAsGet:
+    """Answers HEAD as GET without the body: every GET resource should answer HEAD (RFC 9110),
+    and FastAPI's routes answer only the methods they name (HEAD / was a 405)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, headers_only)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The schema as the server behaves: FastAPI lists a 422 HTTPValidationError for every
+    operation with parameters, but invalid_request() answers those with a 400 in the OpenAI
+    error format (ErrorResponse, which the routes' BAD_REQUEST already puts in the schema)."""
+    if app.openapi_schema is None:
+        schema = get_openapi(
+            title=app.title, version=app.version, description=app.description, routes=app.routes
+        )
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", _BAD_REQUEST_SCHEMA)
+        components = schema.get("components", {}).get("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        app.openapi_schema = schema
+    return app.openapi_schema
 
 
 def _environment() -> jinja2.Environment:
@@ -102,7 +175,11 @@ def create_app(target: str | Path, explorer: Explorer | None = None) -> FastAPI:
         version="1",
         description="Search and browse chat datasets: full-text search with filters and facets, "
         "conversations, and an embedding map.",
+        docs_url=None,  # Swagger UI and ReDoc come from a CDN: /docs is our own page (apidocs.py)
+        redoc_url=None,
     )
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.add_middleware(HeadAsGet)
     templates = Jinja2Templates(env=_environment())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     choices = index.facet_choices()
@@ -113,8 +190,7 @@ def create_app(target: str | Path, explorer: Explorer | None = None) -> FastAPI:
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        if request.url.path not in DOCS_PAGES:  # FastAPI's docs pages are its own inline script
-            response.headers["Content-Security-Policy"] = CSP
+        response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Frame-Options"] = "DENY"
@@ -122,7 +198,13 @@ def create_app(target: str | Path, explorer: Explorer | None = None) -> FastAPI:
 
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("error", None)
-        base = {"request": request, "index": index, "facets_order": FACETS, "menus": menus}
+        base = {
+            "request": request,
+            "index": index,
+            "facets_order": FACETS,
+            "menus": menus,
+            "per_page_choices": PER_PAGE_CHOICES,
+        }
         return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
@@ -148,14 +230,12 @@ def create_app(target: str | Path, explorer: Explorer | None = None) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def search_page(request: Request) -> HTMLResponse:
-        try:
-            params = params_from(request)
-        except ValidationError as exc:
-            message, _ = _validation_message(list(exc.errors()))
-            return page(request, "search.html", 400, params=SearchParams(), result=None, error=message)
+        params, error = page_state(request)
+        if error is not None:
+            return page(request, "search.html", 400, params=params, result=None, error=error)
         try:
             result = index.search(params)
-        except QueryError as exc:
+        except QueryError as exc:  # one the engine found (FTS5 refusing an expression)
             return page(request, "search.html", 400, params=params, result=None, error=str(exc))
         return page(request, "search.html", params=params, result=result)
 
@@ -168,37 +248,45 @@ def create_app(target: str | Path, explorer: Explorer | None = None) -> FastAPI:
 
     @app.get("/map", response_class=HTMLResponse, include_in_schema=False)
     def map_page(request: Request) -> HTMLResponse:
-        try:
-            params = params_from(request)
-        except ValidationError as exc:
-            message, _ = _validation_message(list(exc.errors()))
-            return page(request, "map.html", 400, params=SearchParams(), error=message)
-        return page(request, "map.html", params=params)
+        # The same 400 as /api/map would give the map's script, shown on the page instead.
+        params, error = page_state(request)
+        return page(request, "map.html", 200 if error is None else 400, params=params, error=error)
 
-    @app.get("/api/search", response_model=SearchResult, responses=ERROR_RESPONSES, tags=["search"])
+    @app.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def api_docs_page(request: Request) -> HTMLResponse:
+        return page(request, "api.html", api=api_reference(app.openapi()))
+
+    @app.get(
+        "/api/search", summary="Search", response_model=SearchResult, responses=BAD_REQUEST, tags=["search"]
+    )
     def api_search(params: Annotated[SearchParams, Query()]) -> SearchResult:
         """Full-text search with filters, facets and paging; the parameters of the `/` page."""
         return index.search(params)
 
     @app.get(
         "/api/conversations/{cid}",
+        summary="One conversation",
         response_model=ConversationDetail,
-        responses=ERROR_RESPONSES,
+        responses={**BAD_REQUEST, **NOT_FOUND},
         tags=["search"],
     )
-    def api_conversation(cid: int) -> ConversationDetail:
+    def api_conversation(
+        cid: Annotated[int, FastApiPath(description="The conversation's id (a search result's `id`).")],
+    ) -> ConversationDetail:
         """One conversation with every message and its metadata."""
         detail = conversation_detail(index, cid)
         if detail is None:
             raise HTTPException(404, f"no conversation {cid} in this index")
         return detail
 
-    @app.get("/api/map", response_model=MapData, responses=ERROR_RESPONSES, tags=["map"])
+    @app.get("/api/map", summary="The map", response_model=MapData, responses=BAD_REQUEST, tags=["map"])
     def api_map(params: Annotated[SearchParams, Query()]) -> MapData:
         """Every map point, and which match the search's words and filters."""
         return index.map_data(params)
 
-    @app.get("/api/facets", response_model=dict[str, list[FacetCount]], tags=["search"])
+    @app.get(
+        "/api/facets", summary="Facet values", response_model=dict[str, list[FacetCount]], tags=["search"]
+    )
     def api_facets() -> dict[str, list[FacetCount]]:
         """Every value of every facet, with its number of conversations in the index."""
         return choices

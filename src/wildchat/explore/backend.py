@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from wildchat.explore.models import (
+    INT64_MAX,
     ConversationDetail,
     FacetCount,
     MapData,
@@ -54,6 +55,10 @@ def _json(value: Any) -> Any:
 
 
 def conversation_detail(explorer: Explorer, cid: int) -> ConversationDetail | None:
+    """The conversation numbered `cid`, or None when there is none (ids start at 1 and are
+    64-bit integers: a larger one is not asked of the database, which would refuse it)."""
+    if not 0 < cid <= INT64_MAX:
+        return None
     row = explorer.conversation_row(cid)
     if row is None:
         return None

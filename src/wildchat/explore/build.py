@@ -155,6 +155,18 @@ class SourceReader:
             if batch.conversations:
                 yield batch
                 self.progress.advance(len(batch.conversations))
+        if source_row == 0:
+            # Raised before the builders swap anything in: an index of nothing would replace a
+            # good one, and a search page over no conversation helps no one.
+            raise IndexBuildError(self._nothing_read())
+
+    def _nothing_read(self) -> str:
+        paths = ", ".join(count.path for count in self.counts)
+        invalid = sum(count.invalid for count in self.counts)
+        message = f"no conversations were read from {paths}: nothing to index (any old index is kept)"
+        if invalid:
+            message += f"; {invalid:,} invalid record(s) were skipped, the first: {self.problems[0]}"
+        return message
 
     def _add(
         self,

@@ -25,7 +25,7 @@ from wildchat.explore.build import (
     compute_map,
 )
 from wildchat.explore.progress import BuildProgress
-from wildchat.explore.schema import CONVERSATION_COLUMNS, MESSAGE_COLUMNS
+from wildchat.explore.schema import CONVERSATION_COLUMNS, FORMAT_VERSION, MESSAGE_COLUMNS
 
 SUFFIX = "_building"
 _STAGING_COLUMNS = (*CONVERSATION_COLUMNS, "user_text", "assistant_text", "user_cjk", "assistant_cjk")
@@ -138,7 +138,7 @@ def build_postgres(
         summary.map_points = len(points)
         summary.seconds["map"] = round(time.perf_counter() - step, 2)
         meta = {
-            "format_version": "1",
+            "format_version": FORMAT_VERSION,
             "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "conversations": str(summary.conversations),
             "map_note": summary.map_note or "",

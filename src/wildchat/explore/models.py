@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from wildchat.explore.query import Scope
 
@@ -22,8 +22,22 @@ LIST_FILTERS = (
     "user_id",
     "conversation_hash",
 )
+# Filters whose values are identifiers, which never hold spaces: the form's one text box per
+# filter takes several, separated by spaces (`?hashed_ip=a b` is `?hashed_ip=a&hashed_ip=b`).
+ID_FILTERS = ("hashed_ip", "user_id", "conversation_hash")
 FACETS = ("dataset", "model", "language", "country", "state", "toxic", "redacted")
 MAX_PER_PAGE = 100
+MAX_FILTER_VALUES = 500  # values per filter: keeps a lookup's SQL under any SQLite's variable limit
+# Both engines store ids, turn identifiers and times as signed 64-bit integers: larger numbers
+# cannot match anything, and SQLite and PostgreSQL refuse them as parameters.
+INT64_MAX = 2**63 - 1
+# The largest page whose offset, (page - 1) * per_page, is still a 64-bit integer (PostgreSQL's
+# OFFSET is a bigint).
+MAX_PAGE = INT64_MAX // MAX_PER_PAGE
+
+
+def _split_ids(values: list[Any]) -> list[Any]:
+    return [part for item in values for part in (item.split() if isinstance(item, str) else [item])]
 
 
 class SearchParams(BaseModel):
@@ -31,29 +45,61 @@ class SearchParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    q: str = Field("", description='Words to find; "exact phrase", -exclude, a OR b, prefix*.')
+    q: str = Field(
+        "", description='Words to find: `"exact phrase"`, `-exclude`, `a OR b`, `prefix*` (docs/explore.md).'
+    )
     scope: Scope = Field("both", description="Search user messages, assistant messages, or both.")
-    dataset: list[str] = Field(default_factory=list)
-    model: list[str] = Field(default_factory=list)
-    language: list[str] = Field(default_factory=list)
-    country: list[str] = Field(default_factory=list)
-    state: list[str] = Field(default_factory=list)
-    hashed_ip: list[str] = Field(default_factory=list, description="Every conversation of one user.")
-    user_id: list[str] = Field(default_factory=list, description="A source's own user id (OpenAssistant).")
-    conversation_hash: list[str] = Field(default_factory=list)
-    turn_id: int | None = Field(None, description="The conversation holding this turn_identifier.")
-    toxic: bool | None = None
-    redacted: bool | None = None
-    min_turns: int | None = Field(None, ge=0)
-    max_turns: int | None = Field(None, ge=0)
+    dataset: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="A dataset's label (any of the values given); `(none)` selects a missing value, "
+        "as for model, language, country and state.",
+    )
+    model: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    language: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    country: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    state: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    hashed_ip: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="Every conversation of one WildChat user. Several values: repeat the parameter, "
+        "or separate them with spaces (also for user_id and conversation_hash).",
+    )
+    user_id: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_FILTER_VALUES,
+        description="The source's pseudonymous user: WildChat's hashed_ip, OpenAssistant's user_id.",
+    )
+    conversation_hash: list[str] = Field(default_factory=list, max_length=MAX_FILTER_VALUES)
+    turn_id: int | None = Field(
+        None, ge=0, le=INT64_MAX, description="The conversation holding this turn_identifier."
+    )
+    toxic: bool | None = Field(None, description="`true` or `false`.")
+    redacted: bool | None = Field(None, description="Holds personal information (`true` or `false`).")
+    min_turns: int | None = Field(None, ge=0, le=INT64_MAX, description="At least this many turns.")
+    max_turns: int | None = Field(None, ge=0, le=INT64_MAX, description="At most this many turns.")
     date_from: date | None = Field(None, description="First day (UTC) of the last turn's time, inclusive.")
     date_to: date | None = Field(None, description="Last day (UTC), inclusive.")
     sort: Sort | None = Field(None, description="Default: relevance with q, else newest.")
-    page: int = Field(1, ge=1, description="1-based page number; no upper limit.")
-    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE)
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="1-based page number.")
+    per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description="Results per page.")
     cursor: int | None = Field(
-        None, ge=0, description="Keyset paging for newest/oldest: continue after this conversation id."
+        None,
+        ge=0,
+        le=INT64_MAX,
+        description="Keyset paging for newest/oldest: continue after this conversation id.",
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL text cannot hold NUL and it would cut SQLite's FTS5 strings: a parameter
+        holding one is refused the same way on both engines (the datasets' NULs are replaced
+        at index time, so it could not match anything anyway)."""
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, str) and "\x00" in item for item in items):
+            raise ValueError("must not contain a NUL character (%00)")
+        return value
 
     @model_validator(mode="before")
     @classmethod
@@ -73,6 +119,8 @@ class SearchParams(BaseModel):
                 continue
             if key in LIST_FILTERS and not isinstance(value, list):
                 value = [value]
+            if key in ID_FILTERS:
+                value = _split_ids(value)
             cleaned[key] = value
         return cleaned
 
@@ -165,6 +213,9 @@ class SearchResult(BaseModel):
     results: list[Hit]
     facets: dict[str, list[FacetCount]]
     facets_exact: bool
+    has_more: bool = Field(
+        False, description="Whether a next page has results (ask for page + 1, or pass next_cursor)."
+    )
     next_cursor: int | None = Field(None, description="Pass as cursor for the next page (newest/oldest).")
     notice: str | None = Field(None, description="How the results were ranked or counted, when it matters.")
 
@@ -172,7 +223,9 @@ class SearchResult(BaseModel):
 class Message(BaseModel):
     role: str
     content: str
-    turn_identifier: int | None
+    turn_identifier: int | None = Field(
+        description="The source's own id of the turn; null for sources without one (not a round number)."
+    )
     language: str | None
     toxic: bool
     redacted: bool

@@ -42,6 +42,11 @@ FTS_COLUMNS: dict[Scope, tuple[str, ...]] = {
     "user": ("user_text", "user_cjk"),
     "assistant": ("assistant_text", "assistant_cjk"),
 }
+# The bigram columns: an unspaced run of the query is matched there only. In the unicode61
+# columns a whole run of text is one token, so `"猫"*` would match the token 猫很可爱 and
+# snippet() would mark all of it; matched in the bigram columns only, the snippet is made in
+# Python and marks the word itself. (Nested column filters intersect, so a scope still applies.)
+BIGRAM_COLUMNS = "{user_cjk assistant_cjk}"
 
 
 class QueryError(ValueError):
@@ -183,10 +188,9 @@ def _fts_term(term: Term) -> str:
         parts.append(_fts_string(spaced) + ("*" if term.prefix else ""))
     for match in UNSPACED_RUN.finditer(term.text):
         run = match.group()
-        if len(run) == 1:
-            parts.append(_fts_string(run) + "*")  # a bigram starting with it, or the run's end
-        else:
-            parts.append(_fts_string(" ".join(run_bigrams(run)[:-1])))
+        # One character: a prefix query, a bigram starting with it or the run's end alone.
+        bigrams = _fts_string(run) + "*" if len(run) == 1 else _fts_string(" ".join(run_bigrams(run)[:-1]))
+        parts.append(f"{BIGRAM_COLUMNS} : {bigrams}")
     return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
 

@@ -26,9 +26,18 @@ def microseconds(moment: datetime | None) -> int | None:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+DAY_MICROSECONDS = 86_400 * 1_000_000
+
+
 def day_start(day: date) -> int:
     """Microseconds at 00:00 UTC of `day`."""
-    return (day - date(1970, 1, 1)).days * 86_400 * 1_000_000
+    return (day - date(1970, 1, 1)).days * DAY_MICROSECONDS
+
+
+def day_end(day: date) -> int:
+    """Microseconds at 00:00 UTC of the day after `day` (exclusive end). Computed in integers:
+    `day + timedelta(days=1)` overflows for 9999-12-31."""
+    return day_start(day) + DAY_MICROSECONDS
 
 
 def from_microseconds(value: int | None) -> datetime | None:
@@ -90,7 +99,7 @@ def conversation_row(conversation: Conversation, source_row: int, dataset: str) 
         conversation.country,
         conversation.state,
         conversation.hashed_ip,
-        conversation.user_id if conversation.user_id != conversation.hashed_ip else None,
+        conversation.user_id,  # WildChat's is its hashed_ip (docs/formats.md): `user_id` finds it too
         int(conversation.toxic),
         int(conversation.redacted),
         json.dumps(conversation.header, separators=(",", ":")) if conversation.header else None,
@@ -99,14 +108,18 @@ def conversation_row(conversation: Conversation, source_row: int, dataset: str) 
 
 
 def _message_row(
-    message: ConversationMessage, source_row: int, position: int, moderation: str | None
+    message: ConversationMessage,
+    source_row: int,
+    position: int,
+    moderation: str | None,
+    turn_identifier: int | None,
 ) -> MessageRow:
     return (
         source_row,
         position,
         message.role,
         message.content,
-        message.turn_identifier,
+        turn_identifier,
         message.language,
         int(message.toxic),
         int(message.redacted),
@@ -118,15 +131,36 @@ def _message_row(
     )
 
 
+def has_turn_identifiers(conversation: Conversation) -> bool:
+    """Whether the messages carry the source's own turn identifiers.
+
+    The importers give sources without them (ShareGPT, LMSYS, OpenAssistant, Alpaca, Dolly,
+    WildChat-650K) each message's round number instead (docs/formats.md): 1 in every
+    conversation, so `?turn_id=1` would find them all, not "the conversation holding this
+    turn". Real identifiers are unique keys over the dataset (WildChat-1M's; `wildchat build`'s
+    are 63-bit ids minted from the time, records.new_turn_id), so they are not the round
+    numbers 0, 1, 2 … of every message.
+    """
+    rounds = 0
+    for message in conversation.conversation:
+        if message.role == "user":
+            rounds += 1
+        if message.turn_identifier != rounds:
+            return True
+    return False
+
+
 def message_rows(conversation: Conversation, source_row: int) -> list[MessageRow]:
-    """In schema.MESSAGE_COLUMNS order."""
+    """In schema.MESSAGE_COLUMNS order; turn_identifier NULL where the source has none."""
     openai = conversation.openai_moderation
     detoxify = conversation.detoxify_moderation
+    keep_turns = has_turn_identifiers(conversation)
     rows = []
     for position, message in enumerate(conversation.conversation):
         moderation = moderation_json(
             openai[position] if position < len(openai) else None,
             detoxify[position] if position < len(detoxify) else None,
         )
-        rows.append(_message_row(message, source_row, position, moderation))
+        turn_identifier = message.turn_identifier if keep_turns else None
+        rows.append(_message_row(message, source_row, position, moderation, turn_identifier))
     return rows

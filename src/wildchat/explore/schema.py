@@ -15,7 +15,9 @@ shown).
 
 from __future__ import annotations
 
-FORMAT_VERSION = "1"
+# 2: user_id kept where it equals hashed_ip (WildChat), turn_identifier NULL where the source has
+# none. An index of another version is refused (by both engines) with a message to rebuild it.
+FORMAT_VERSION = "2"
 TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
 FILTER_COLUMNS = (
     "dataset",

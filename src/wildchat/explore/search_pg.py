@@ -10,16 +10,15 @@ relevance (ts_rank) orders windows of RANK_WINDOW matches, newest window first.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from typing import Any
 
-from wildchat.explore import limits, pg_schema
+from wildchat.explore import limits, pg_schema, schema
 from wildchat.explore.backend import IndexNotFound
 from wildchat.explore.columns import from_label, to_label
 from wildchat.explore.hits import hit_from_row
 from wildchat.explore.models import FACETS, FacetCount, Hit, MapData, SearchParams, SearchResult
 from wildchat.explore.query import ParsedQuery, parse_query, to_tsquery_sql
-from wildchat.explore.rows import day_start
+from wildchat.explore.rows import day_end, day_start
 from wildchat.explore.snippets import find_snippet, has_mark, render_snippet
 from wildchat.explore.text import MARK_CLOSE, MARK_OPEN
 
@@ -58,6 +57,11 @@ class PostgresExplorer:
                 "`wildchat explore index PATH… --db postgresql://…`"
             ) from exc
         self.meta = dict(rows)
+        if self.meta.get("format_version") != schema.FORMAT_VERSION:
+            raise IndexNotFound(
+                "the PostgreSQL index was built by another version of wildchat explore: "
+                "rebuild it with `wildchat explore index PATH… --db postgresql://…`"
+            )
         self.conversations = int(self.meta.get("conversations", "0"))
         self.datasets = [
             {"name": name, "format": fmt, "conversations": n, "messages": m}
@@ -111,7 +115,7 @@ class PostgresExplorer:
         if params.date_from is not None:
             sql.add("timestamp >= %s", day_start(params.date_from))
         if params.date_to is not None:
-            sql.add("timestamp < %s", day_start(params.date_to + timedelta(days=1)))
+            sql.add("timestamp < %s", day_end(params.date_to))
         if params.turn_id is not None:
             sql.add(
                 "source_row IN (SELECT source_row FROM explore_messages WHERE turn_identifier = %s)",
@@ -182,6 +186,14 @@ class PostgresExplorer:
         notice = None
         next_cursor = None
         if sort == "relevance" and query:
+            # The window query below reorders matches only inside one window, so a next page
+            # exists exactly when a match follows the page's last position.
+            following = offset + params.per_page
+            if exact or following < total:
+                has_more = following < total
+            else:  # more than SUMMARY_MATCHES match: look past the page for one
+                past = f"SELECT 1 FROM {C} {where} ORDER BY id DESC LIMIT 1 OFFSET %s"
+                has_more = bool(self._fetch(past, [*args, following]))
             window = offset // limits.RANK_WINDOW
             rows = self._fetch(
                 f"SELECT id FROM (SELECT id, tsv FROM {C} {where} ORDER BY id DESC LIMIT %s OFFSET %s) w "
@@ -209,7 +221,8 @@ class PostgresExplorer:
                 "LIMIT %s OFFSET %s",
                 [*keyset.params, params.per_page + 1, offset],
             )
-            if len(rows) > params.per_page:
+            has_more = len(rows) > params.per_page
+            if has_more:
                 rows = rows[: params.per_page]
                 next_cursor = int(rows[-1][0])
         ids = [int(row[0]) for row in rows]
@@ -222,6 +235,7 @@ class PostgresExplorer:
             results=self._hits(ids, query, params.scope, expression, values),
             facets=facets,
             facets_exact=exact,
+            has_more=has_more,
             next_cursor=next_cursor,
             notice=notice,
         )

@@ -25,7 +25,6 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -35,11 +34,11 @@ import numpy.typing as npt
 
 from wildchat.explore import limits, schema
 from wildchat.explore.backend import IndexNotFound
-from wildchat.explore.columns import ColumnStore, from_label, load_column_store, to_label
+from wildchat.explore.columns import NO_TIME, ColumnStore, from_label, load_column_store, to_label
 from wildchat.explore.hits import load_hits
 from wildchat.explore.models import FACETS, FacetCount, MapData, SearchParams, SearchResult, Sort
 from wildchat.explore.query import ParsedQuery, Scope, parse_query, to_fts5
-from wildchat.explore.rows import day_start
+from wildchat.explore.rows import day_end, day_start
 from wildchat.explore.scan import BoolArray, HitSource, IdArray, Lru, MatchStream, ids_from_text, run_fts
 from wildchat.explore.snippets import normalise_term
 from wildchat.explore.text import WORD_CHARACTER
@@ -156,11 +155,17 @@ class SQLiteExplorer:
 
     def _date_range(self, mask: BoolArray, params: SearchParams) -> None:
         # ids are in time order, so a date range is an id range: two binary searches.
+        if params.date_from is None and params.date_to is None:
+            return
         stamps = self.columns.timestamp
+        # Conversations without a time come first (NO_TIME) and are on no day: a date bound,
+        # even date_to alone, leaves them out (as PostgreSQL's `timestamp < …` does with NULL).
+        first = int(np.searchsorted(stamps, NO_TIME, side="right"))
         if params.date_from is not None:
-            mask[: int(np.searchsorted(stamps, day_start(params.date_from), side="left"))] = False
+            first = max(first, int(np.searchsorted(stamps, day_start(params.date_from), side="left")))
+        mask[:first] = False
         if params.date_to is not None:
-            end = day_start(params.date_to + timedelta(days=1))
+            end = day_end(params.date_to)
             mask[int(np.searchsorted(stamps, end, side="left")) :] = False
 
     def mask(self, params: SearchParams) -> tuple[BoolArray | None, int]:
@@ -305,7 +310,7 @@ class SQLiteExplorer:
             hits = self._filter_hits(params)
             summary = self._filter_summary(params, hits)
             source = HitSource(hits if sort == "oldest" else hits[::-1], None, None)
-            page_ids, next_cursor = self._page(source, params, sort, offset)
+            page_ids, has_more = self._page(source, params, sort, offset)
         else:
             expression = to_fts5(query, params.scope)
             mask, selected = self.mask(params)
@@ -323,11 +328,13 @@ class SQLiteExplorer:
             else:
                 source = self._newest_first(exact, newest, mask)
             if sort == "relevance":
-                page_ids, notice = self._relevance_page(params, query, source, summary, offset)
-                next_cursor = None
+                page_ids, notice, has_more = self._relevance_page(params, query, source, summary, offset)
             else:
-                page_ids, next_cursor = self._page(source, params, sort, offset)
+                page_ids, has_more = self._page(source, params, sort, offset)
             summary = self._settle(key, summary, source, params.cursor)
+        # Keyset paging follows the time order only: a page ranked by relevance has no cursor.
+        by_time = not (query and sort == "relevance")
+        next_cursor = int(page_ids[-1]) if has_more and by_time else None
         results = load_hits(self.connection(), [int(cid) for cid in page_ids], query, params.scope)
         return SearchResult(
             total=summary.total,
@@ -338,13 +345,13 @@ class SQLiteExplorer:
             results=results,
             facets=summary.facets,
             facets_exact=summary.exact,
+            has_more=has_more,
             next_cursor=next_cursor,
             notice=notice,
         )
 
-    def _page(
-        self, source: HitSource, params: SearchParams, sort: Sort, offset: int
-    ) -> tuple[IdArray, int | None]:
+    def _page(self, source: HitSource, params: SearchParams, sort: Sort, offset: int) -> tuple[IdArray, bool]:
+        """The page's ids in time order, and whether another page follows."""
         if params.cursor is not None:
             # Keyset: restart the order just past the cursor, so deep pages cost one page.
             cursor = params.cursor
@@ -360,9 +367,7 @@ class SQLiteExplorer:
                     stream.last = min(last, cursor) if descending else max(last, cursor)
             offset = 0
         ids = source.take(offset, params.per_page + 1)
-        more = len(ids) > params.per_page
-        ids = ids[: params.per_page]
-        return ids, (int(ids[-1]) if more and len(ids) else None)
+        return ids[: params.per_page], len(ids) > params.per_page
 
     @staticmethod
     def _newest_first(exact: IdArray | None, stream: MatchStream | None, mask: BoolArray | None) -> HitSource:
@@ -376,13 +381,17 @@ class SQLiteExplorer:
 
     def _relevance_page(
         self, params: SearchParams, query: ParsedQuery, source: HitSource, summary: Summary, offset: int
-    ) -> tuple[IdArray, str | None]:
+    ) -> tuple[IdArray, str | None, bool]:
+        """The page's ids by relevance, a notice on how they were ranked, and whether another
+        page follows (ranking reorders the matches inside windows, so there is one exactly when
+        a match follows the page's last position)."""
         rank_expression = self.rank_expression(query, params.scope)
         if rank_expression is None:
-            ids = source.take(offset, params.per_page)
+            ids = source.take(offset, params.per_page + 1)
             return (
-                ids,
+                ids[: params.per_page],
                 "no word to rank by (OR groups, prefixes and very common words are not ranked): newest first",
+                len(ids) > params.per_page,
             )
         page: list[int] = []
         position = offset
@@ -404,7 +413,8 @@ class SQLiteExplorer:
                 f"ranked by relevance in windows of the {limits.RANK_WINDOW:,} most recent matches "
                 "(sort by newest to page through all by time)"
             )
-        return np.asarray(page, dtype=np.int64), notice
+        has_more = bool(page) and len(source.take(position, 1)) > 0
+        return np.asarray(page, dtype=np.int64), notice, has_more
 
     # -- result rows ---------------------------------------------------------------------------
 
