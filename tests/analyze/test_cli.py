@@ -171,6 +171,7 @@ def test_names_and_tokenizer_file(files: dict[str, Path], tmp_path: Path) -> Non
         (["missing.json"], "no such file"),
         (["alpaca", "--name", "a", "--name", "b"], "one --name per path"),
         (["alpaca", "--projection", "umap"], "tsne or pca"),
+        (["alpaca", "--language-accuracy", "medium"], "auto, low or high"),
         (["alpaca", "--tokenizer", "no_such_encoding"], "not available offline"),
         (["truncated"], "truncated.json"),
     ],

@@ -61,6 +61,10 @@ def awkward(count: int, seed: int = 3) -> list[Conversation]:
                 detoxifies=detoxifies,
             )
         )
+        if index % 5 == 0:  # LMSYS-like: a language for the conversation and none per message
+            for item in messages:
+                item.language = "Nolang"
+            records[-1].language = "German"
     return records
 
 
@@ -90,3 +94,34 @@ def test_other_parquet_is_not_taken_for_wildchat(tmp_path: Path) -> None:
     pq.write_table(pa.table({"conversation": [[{"role": "user", "content": "hi"}]]}), tmp_path / "x.parquet")
     assert wildchat_parquet(tmp_path) == []
     assert wildchat_parquet(tmp_path / "x.parquet") == []
+
+
+def test_offline_scores_of_our_builds_are_marked(tmp_path: Path) -> None:
+    # `wildchat build --toxicity offline` fills openai_moderation with its heuristic; the
+    # release's manifest.json says so, and the report must not pass it off as OpenAI's.
+    import json
+
+    for name, scorers in (("ours", ["offline"]), ("api", ["openai"])):
+        shard = tmp_path / name / "public" / "data" / "train-00000-of-00001.parquet"
+        shard.parent.mkdir(parents=True)
+        pq.write_table(conversations_to_table(scored(), validate=False), shard)
+        manifest = {"build": {"options": {"toxicity_scorers": scorers}}}
+        (shard.parents[1] / "manifest.json").write_text(json.dumps(manifest))
+    external = tmp_path / "external" / "data" / "train-00000-of-00001.parquet"
+    external.parent.mkdir(parents=True)
+    pq.write_table(conversations_to_table(scored(), validate=False), external)
+    inputs = [
+        DatasetInput(path=tmp_path / "ours" / "public", name="ours"),
+        DatasetInput(path=tmp_path / "api" / "public" / "data", name="api"),
+        DatasetInput(path=external, name="external"),
+    ]
+    result = build_report(inputs, tmp_path / "report", OPTIONS)
+    assert result.stats["ours"]["toxicity_scorers"] == ["offline"]
+    assert result.stats["api"]["toxicity_scorers"] == ["openai"]
+    assert result.stats["external"]["toxicity_scorers"] is None
+    text = (tmp_path / "report" / "tables.md").read_text()
+    # user turns flagged by OpenAI Moderation: 1 of 4 in each copy; only ours is the heuristic's
+    assert "| User turns · OpenAI Moderation | 25.00% † | 25.00% | 25.00% |" in text
+    # scored() has Detoxify scores too: with only the offline scorer run, they are its stand-in's
+    assert "† ours (Detoxify and OpenAI Moderation): scored by \\`wildchat build\\`'s offline" in text
+    assert "† api" not in text and "† external" not in text

@@ -159,6 +159,25 @@ def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
     json.loads((tmp_path / "stats.json").read_text())
 
 
+def test_markdown_in_dataset_text_shows_as_written(tmp_path: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    prompt = "[link](javascript:alert(1)) **bold** _em_ `code` ~~gone~~ $x$ back\\slash ![i](x.png)"
+    records = [
+        conversation(f"m{i}", [message("user", prompt), message("assistant", "no")], model=prompt, ip=f"u{i}")
+        for i in range(3)
+    ]
+    build_report([DatasetInput(records=records, name="md")], tmp_path, FAST)
+    rendered = (
+        MarkdownIt("commonmark")
+        .enable(["table", "strikethrough"])
+        .render((tmp_path / "tables.md").read_text())
+    )
+    for tag in ("<a ", "<strong>", "<em>", "<code>", "<s>", "<img"):
+        assert tag not in rendered
+    assert prompt in rendered  # the model row and the repeated prompt's example, character for character
+
+
 def test_chunk_size_does_not_change_numbers(tmp_path: Path) -> None:
     def stats(chunk_size: int) -> dict[str, Any]:
         options = ReportOptions(
@@ -188,6 +207,29 @@ def test_missing_languages_are_identified(tmp_path: Path) -> None:
         "Nolang": pytest.approx(1 / 3),
     }
     assert stats["languages"] == 2
+
+
+def test_a_conversation_language_counts_for_its_messages(tmp_path: Path) -> None:
+    # LMSYS-Chat-1M names each conversation's language, not each message's.
+    lmsys = Path(__file__).parents[1] / "formats" / "data" / "lmsys.jsonl"
+    options = ReportOptions(identify_languages=False, embeddings=False, progress=False, duplicates=False)
+    stats = build_report([DatasetInput(path=lmsys, name="lm")], tmp_path, options).stats["lm"]
+    # user turns: lm-1 one in English, lm-2 two in Portuguese, lm-3 one without a language
+    assert stats["language_share"] == {"English": 0.25, "Portuguese": 0.5, "Nolang": 0.25}
+    # Where messages name their own, an empty one stays Nolang (WildChat's empty prompts).
+    records = [conversation("w", [message("user", "", "Nolang"), message("user", "Hallo", "German")])]
+    records[0].language = "German"
+    stats = build_report([DatasetInput(records=records, name="w")], tmp_path / "w", options).stats["w"]
+    assert stats["language_share"] == {"German": 0.5, "Nolang": 0.5}
+
+
+def test_short_prompts_are_identified_right_by_default(tmp_path: Path) -> None:
+    # lingua's low-accuracy mode called these Esperanto, Tswana and French.
+    prompts = ["Write a short poem about the ocean.", "What is item 1?", "question 0.0 about python lists"]
+    records = [conversation(f"s{i}", [message("user", text, "Nolang")]) for i, text in enumerate(prompts)]
+    options = ReportOptions(embeddings=False, progress=False, duplicates=False)
+    stats = build_report([DatasetInput(records=records, name="s")], tmp_path, options).stats["s"]
+    assert stats["language_share"] == {"English": 1.0}
 
 
 def test_min_language_prompts(tmp_path: Path) -> None:

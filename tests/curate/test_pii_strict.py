@@ -169,6 +169,50 @@ def test_strict_leaves_untied_organisations_and_look_alikes(strict: PiiStage, te
     assert "ZIP_CODE" not in types.values(), types
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("My name is harriet winslow and I live here.", "harriet winslow"),  # lower case after a cue
+        ("hi, my name is john", "john"),
+        ("je m'appelle marie dupont.", "marie dupont"),
+        ("张磊 is my colleague and he needs a reference letter.", "张磊"),  # no cue: a Han name in Latin text
+        ("I met 欧阳娜娜 at the conference.", "欧阳娜娜"),
+        ("Write a birthday message for 张磊.", "张磊"),
+        ("Please review the report from Antoine Laurent.", "Antoine Laurent"),
+        ("I had lunch with Antoine Laurent.", "Antoine Laurent"),
+    ],
+)
+def test_strict_finds_names_the_small_model_misses(strict: PiiStage, text: str, value: str) -> None:
+    assert found(strict, text).get(value) == "PERSON", found(strict, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my name is not important",
+        "my name is spelled wrong on the form",
+        "What does 谢谢 mean?",  # a repeated character
+        "Translate 你好 into English.",  # no surname first
+        "张先生是我的同事，他需要一封推荐信。",  # Chinese text: runs of Han characters are words
+        "Write my shift swap request for Feb 13 2027.",  # a month before a day, after a cue
+    ],
+)
+def test_strict_leaves_words_that_are_not_names(strict: PiiStage, text: str) -> None:
+    assert "PERSON" not in found(strict, text).values(), found(strict, text)
+
+
+def test_an_ipv6_address_is_never_half_a_date(strict: PiiStage) -> None:
+    # spaCy reads the "2001" of an IPv6 address as a year; the address is replaced whole when it
+    # is personal, and left whole when it is a documentation address (ip-not-personal).
+    (result,) = strict.mask_texts(["My IPv6 is 2a00:1450:4001:81b::200e today"])
+    assert result.text == "My IPv6 is <PRESIDIO_ANONYMIZED_IP_ADDRESS> <PRESIDIO_ANONYMIZED_DATE_TIME>"
+    (result,) = strict.mask_texts(["Ping 2001:db8:85a3::8a2e:370:7334 from the lab."])
+    assert result.text == "Ping 2001:db8:85a3::8a2e:370:7334 from the lab."
+    (result,) = strict.mask_texts(["My server is at 2001:4860:4860::8844."])
+    assert result.text == "My server is at <PRESIDIO_ANONYMIZED_IP_ADDRESS>."
+    assert found(strict, "We met in 2001 in Lyon.").get("2001") == "DATE_TIME"  # a year stays a date
+
+
 # -- `wildchat tag` gives what the evaluation measures ----------------------------------------------
 
 

@@ -16,7 +16,15 @@ import numpy as np
 import numpy.typing as npt
 
 from wildchat.analyze.stats import LENGTH_BINS
-from wildchat.analyze.tables import SCORER_LABELS, Stats, ranked_keys, turn_keys, turn_shares
+from wildchat.analyze.tables import (
+    SCORER_LABELS,
+    STAND_IN,
+    Stats,
+    ranked_keys,
+    stand_ins,
+    turn_keys,
+    turn_shares,
+)
 
 TOP = 10
 
@@ -55,12 +63,29 @@ def _svg(figure: Any) -> str:
     return buffer.getvalue()
 
 
-def _plain_numbers(minor: bool = False) -> Any:
-    """Log-axis ticks as "0.1", "10" (minor ones unlabelled): the default labels are math text,
-    which is off here."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+def _log_ticks(axis: Any) -> None:
+    """Ticks at 1, 2, 5 × each power of ten, labelled "0.2", "5", "10": with a decade or two of
+    data, powers of ten alone leave one or two labels. (The default labels are math text,
+    which is off here.)"""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
-    return NullFormatter() if minor else FuncFormatter(lambda value, _: f"{value:g}")
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
+def _from_zero(axes: Any, values: Sequence[float | None], horizontal: bool = False) -> None:
+    """A value axis from 0 (counts and shares are never negative); 0..1 with a note when every
+    value is 0 or missing, where matplotlib would centre a ±0.05 range on the zero line."""
+    finite = [v for v in values if v is not None and np.isfinite(v)]
+    top = max(finite, default=0.0)
+    set_limits = axes.set_xlim if horizontal else axes.set_ylim
+    if top > 0:
+        set_limits(0, top * 1.08)
+        return
+    set_limits(0, 1)
+    note = "all values are 0" if finite else "no values"
+    axes.text(0.5, 0.5, note, transform=axes.transAxes, ha="center", va="center", color="0.4")
 
 
 def _short(label: str, limit: int = 28) -> str:
@@ -89,23 +114,21 @@ def grouped_bars(
         else:
             axes.bar(offsets, heights, width=width, label=_short(name))
     labels = [_short(c) for c in categories]
+    every = [v for values in series.values() for v in values]
     if horizontal:
         axes.set_yticks(positions, labels)
         axes.invert_yaxis()
         axes.set_xlabel(ylabel)
-        if log:
-            axes.set_xscale("log")
-            axes.xaxis.set_major_formatter(_plain_numbers())
-            axes.xaxis.set_minor_formatter(_plain_numbers(minor=True))
     else:
         axes.set_xticks(
             positions, labels, rotation=30 if max(map(len, labels), default=0) > 6 else 0, ha="right"
         )
         axes.set_ylabel(ylabel)
-        if log:
-            axes.set_yscale("log")
-            axes.yaxis.set_major_formatter(_plain_numbers())
-            axes.yaxis.set_minor_formatter(_plain_numbers(minor=True))
+    if log and any(v is not None and v > 0 for v in every):
+        (axes.set_xscale if horizontal else axes.set_yscale)("log")
+        _log_ticks(axes.xaxis if horizontal else axes.yaxis)
+    else:
+        _from_zero(axes, every, horizontal)
     axes.legend(frameon=False, fontsize=8)
     return _svg(figure)
 
@@ -121,7 +144,9 @@ def lines(
         axes.plot(positions, ys, marker="o", markersize=3, label=_short(name))
     step = max(1, len(x) // 12)
     axes.set_xticks(positions[::step], list(x)[::step], rotation=30, ha="right")
+    axes.set_xlim(-0.5, len(x) - 0.5)  # one month is a point in the middle, not at a ±0.05 range
     axes.set_ylabel(ylabel)
+    _from_zero(axes, [v * (100 if percent else 1) for vs in series.values() for v in vs if v is not None])
     axes.legend(frameon=False, fontsize=8)
     return _svg(figure)
 
@@ -212,7 +237,7 @@ def all_figures(stats: Stats) -> list[Figure]:
         )
     scorers = [(role, scorer) for role in ("user", "assistant") for scorer in SCORER_LABELS]
     toxic = {
-        name: [
+        (f"{name} ({STAND_IN} offline scorer)" if stand_ins(v) else name): [
             None
             if v["toxicity"]["shares"][role][scorer] is None
             else 100 * v["toxicity"]["shares"][role][scorer]

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
@@ -23,7 +23,8 @@ from wildchat.analyze.duplicates import MinHashParams, repeated_prompts
 from wildchat.analyze.embeddings import Projection
 from wildchat.analyze.figures import Figure, all_figures, scatter_map
 from wildchat.analyze.html import SourceRow, render
-from wildchat.analyze.sources import Source, from_records, read_chunks, resolve
+from wildchat.analyze.languages import Accuracy, language_detector
+from wildchat.analyze.sources import Source, build_scorers, from_records, read_chunks, resolve
 from wildchat.analyze.spill import ChunkOptions, DatasetSpill, LanguageIdentifier
 from wildchat.analyze.stats import connect, distributions, open_dataset, table1
 from wildchat.analyze.tables import all_tables, integer, markdown
@@ -56,7 +57,8 @@ class ReportOptions:
     detoxify_threshold: float = DEFAULT_DETOXIFY_THRESHOLD
     min_language_prompts: int = 1  # the paper counted languages with more than 100 user prompts
     identify_languages: bool = True  # lingua for user prompts the source gives no language
-    language_accuracy: Literal["low", "high"] = "low"
+    # lingua's high-accuracy mode below 120 characters, low above (analyze/languages.py)
+    language_accuracy: Accuracy = "auto"
     duplicates: bool = True
     min_repeats: int = 5
     template_words: int = 50
@@ -95,9 +97,7 @@ def _unique_names(sources: Sequence[Source]) -> list[Source]:
 def _language_identifier(options: ReportOptions) -> LanguageIdentifier | None:
     if not options.identify_languages:
         return None
-    from wildchat.curate.language import LanguageDetector
-
-    return LanguageDetector(options.language_accuracy)  # loads lingua on first use only
+    return language_detector(options.language_accuracy)
 
 
 class _Progress:
@@ -197,6 +197,8 @@ def compute_stats(
                     "source": str(source.path),
                     "format": source.format,
                     "read": "parquet-columns" if source.fast else "records",
+                    # a `wildchat build` release names its scorers (offline: a heuristic stand-in)
+                    "toxicity_scorers": None if source.records is not None else build_scorers(source.path),
                     **dataset_stats(con, options, chunk_options.minhash, table1_only=table1_only),
                 }
     finally:

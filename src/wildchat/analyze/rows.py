@@ -27,6 +27,7 @@ from wildchat.curate.toxicity.schema import MODERATION_CATEGORIES, sdk_spelling
 from wildchat.records import Conversation
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
+NO_LANGUAGE = "Nolang"  # WildChat's spelling: the source names no language
 
 RAW_MESSAGE_SCHEMA = pa.schema(
     [
@@ -98,6 +99,10 @@ def detoxify_score(entry: dict[str, Any] | None) -> float | None:
     return float(entry["toxicity"])
 
 
+def _known(language: str | None) -> str | None:
+    return None if not language or language == NO_LANGUAGE else language
+
+
 def raw_from_conversations(conversations: Sequence[Conversation], first: int) -> RawChunk:
     """Flatten records; `first` is the index of the first one in its dataset."""
     messages: dict[str, list[Any]] = {name: [] for name in RAW_MESSAGE_SCHEMA.names}
@@ -106,13 +111,20 @@ def raw_from_conversations(conversations: Sequence[Conversation], first: int) ->
         index = first + offset
         moderation = conversation.openai_moderation or []
         detoxify = conversation.detoxify_moderation or []
+        # LMSYS-Chat-1M names one language per conversation and none per message: its messages
+        # take it, except empty ones ("Nolang", as WildChat has them). Where messages name theirs
+        # (WildChat), a message without one stays "Nolang" as the source has it.
+        fallback = None
+        if not any(_known(m.language) for m in conversation.conversation):
+            fallback = _known(conversation.language)
         for pos, message in enumerate(conversation.conversation):
             flagged, mask = moderation_flags(moderation[pos] if pos < len(moderation) else None)
             messages["conv"].append(index)
             messages["pos"].append(pos)
             messages["role"].append(message.role)
-            messages["language"].append(message.language or None)
-            messages["content"].append(message.content or "")
+            content = message.content or ""
+            messages["language"].append(_known(message.language) or (fallback if content.strip() else None))
+            messages["content"].append(content)
             messages["moderation"].append(flagged)
             messages["categories"].append(mask)
             messages["detoxify"].append(detoxify_score(detoxify[pos] if pos < len(detoxify) else None))
@@ -148,6 +160,11 @@ def _flatten(lists: pa.Array) -> tuple[pa.Array, npt.NDArray[np.int64], npt.NDAr
 
 def _empty_to_null(array: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+
+
+def _no_language_to_null(array: pa.Array) -> pa.Array:
+    known = pc.and_(pc.not_equal(array, ""), pc.not_equal(array, NO_LANGUAGE))
+    return pc.if_else(known, array, pa.scalar(None, pa.string()))
 
 
 def _scatter(size: int, where: npt.NDArray[np.int64], values: pa.Array, dtype: pa.DataType) -> pa.Array:
@@ -200,12 +217,21 @@ def raw_from_wildchat(batch: pa.RecordBatch | pa.Table, first: int) -> RawChunk:
     )
     detoxify, detoxify_at = aligned("detoxify_moderation")
     content = pc.fill_null(pc.struct_field(values, "content"), "")
+    language = _no_language_to_null(pc.struct_field(values, "language"))
+    if "language" in table.column_names:
+        # The conversation's language for conversations none of whose messages names one.
+        named = pc.is_valid(language).to_numpy(zero_copy_only=False)
+        unnamed = np.bincount(parents, weights=named, minlength=rows)[parents] == 0
+        blank = pc.equal(pc.utf8_trim_whitespace(content), "").to_numpy(zero_copy_only=False)
+        unnamed &= ~blank
+        conversation_language = pc.take(_no_language_to_null(table.column("language").chunk(0)), parents)
+        language = pc.if_else(pa.array(unnamed), conversation_language, language)
     messages = pa.table(
         {
             "conv": pa.array(parents + first, type=pa.int64()),
             "pos": pa.array(positions, type=pa.int32()),
             "role": pc.struct_field(values, "role"),
-            "language": _empty_to_null(pc.struct_field(values, "language")),
+            "language": language,
             "content": content,
             "moderation": _scatter(total, moderation_at, flagged, pa.bool_()),
             "categories": _scatter(total, moderation_at, mask, pa.int32()),

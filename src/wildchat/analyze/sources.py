@@ -8,6 +8,7 @@ The fast path reads only the columns the report needs and flattens them with Arr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -97,12 +98,37 @@ def needed_columns(parquet: pq.ParquetFile) -> list[str]:
     """Column paths (as Parquet names them, e.g. "conversation.list.element.content") to read."""
     paths = [column.path for column in parquet.schema]
     wanted = [name for name in WILDCHAT_COLUMNS if name not in _LEAVES]
+    if "language" in paths:  # the conversation's language, for messages that name none
+        wanted.append("language")
     for top, leaves in _LEAVES.items():
         for path in paths:
             parts = path.split(".")
             if parts[0] == top and len(parts) >= 4 and parts[3] in leaves:
                 wanted.append(".".join(parts[:4]))
     return list(dict.fromkeys(wanted))
+
+
+MANIFEST_NAME = "manifest.json"  # what `wildchat build` writes beside a release folder's data
+
+
+def build_scorers(path: Path) -> list[str] | None:
+    """The toxicity scorers a `wildchat build` release was scored with, from its manifest.json.
+
+    Looked for in the dataset's folder and up to two folders above (`rel/public/data/x.parquet`
+    → `rel/public`); None where there is none (an external dataset) or it does not say.
+    """
+    folder = path if path.is_dir() else path.parent
+    for candidate in (folder, *list(folder.parents)[:2]):
+        manifest = candidate / MANIFEST_NAME
+        if not manifest.is_file():
+            continue
+        try:
+            document = json.loads(manifest.read_text(encoding="utf-8"))
+            scorers = document["build"]["options"]["toxicity_scorers"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # not a build's manifest: nothing is known about the scorers
+        return [str(s) for s in scorers] if isinstance(scorers, list) else None
+    return None
 
 
 def resolve(path: Path, format: str = "auto", name: str | None = None, *, fast: bool = True) -> Source:

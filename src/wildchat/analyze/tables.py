@@ -185,25 +185,74 @@ SCORER_LABELS = {
 }
 
 
+STAND_IN = "†"  # marks numbers of `wildchat build`'s offline heuristic, not of the named scorer
+_REAL_SCORER = {"openai_moderation": "openai", "detoxify": "detoxify"}  # build's scorer names
+
+
+def stand_ins(values: Mapping[str, Any]) -> frozenset[str]:
+    """The scorer columns ("openai_moderation", "detoxify") that the offline heuristic filled.
+
+    A `wildchat build` release's manifest names its scorers; a released field whose own scorer
+    did not run and that holds results was filled by the offline scorer, a declared stand-in.
+    """
+    scorers = values.get("toxicity_scorers") or ()
+    if "offline" not in scorers:
+        return frozenset()
+    shares = values["toxicity"]["shares"]
+    return frozenset(
+        field
+        for field, real in _REAL_SCORER.items()
+        if real not in scorers and any(shares[role][field] is not None for role in shares)
+    )
+
+
+def stand_in_note(stats: Stats, fields: Iterable[str] = _REAL_SCORER) -> str:
+    """What † means, naming the datasets it marks; "" where none is marked."""
+    marked = {n: stand_ins(stats[n]) & set(fields) for n in stats}
+    parts = [f"{n} ({' and '.join(SCORER_LABELS[f] for f in sorted(fs))})" for n, fs in marked.items() if fs]
+    if not parts:
+        return ""
+    return (
+        f"{STAND_IN} {'; '.join(parts)}: scored by `wildchat build`'s offline rule-based scorer "
+        "(its manifest.json), a stand-in filling the field, not the OpenAI Moderation API or Detoxify: "
+        "compare with other datasets' figures with care."
+    )
+
+
+def _marked(cell: str, mark: bool) -> str:
+    return f"{cell} {STAND_IN}" if mark and cell != DASH else cell
+
+
 def toxicity_table(stats: Stats) -> Table:
     names = list(stats)
+    marked = {n: stand_ins(stats[n]) for n in names}
     rows = []
     for role, role_label in (("user", "User"), ("assistant", "Assistant")):
         for scorer, label in SCORER_LABELS.items():
             rows.append(
                 [
                     f"{role_label} turns · {label}",
-                    *(percent(stats[n]["toxicity"]["shares"][role][scorer]) for n in names),
+                    *(
+                        # "either" and "both" hold the stand-in's flags too
+                        _marked(
+                            percent(stats[n]["toxicity"]["shares"][role][scorer]),
+                            scorer in marked[n] or (scorer in ("either", "both") and bool(marked[n])),
+                        )
+                        for n in names
+                    ),
                 ]
             )
     threshold = next(iter(stats.values()))["toxicity"]["threshold"] if stats else 0.1
+    note = (
+        f"Detoxify flags toxicity > {threshold}; OpenAI Moderation its own `flagged`. "
+        "“–”: the dataset carries no result from that scorer."
+    )
     return Table(
         "toxicity",
         "Toxic turns by scorer (the paper's Tables 6 and 7)",
         ["", *names],
         rows,
-        note=f"Detoxify flags toxicity > {threshold}; OpenAI Moderation its own `flagged`. "
-        "“–”: the dataset carries no result from that scorer.",
+        note=" ".join(filter(None, [note, stand_in_note(stats)])),
     )
 
 
@@ -218,7 +267,8 @@ def category_table(stats: Stats, role: str) -> Table:
                 cells.append(DASH)
                 continue
             values = categories[category][role]
-            cells.append(f"{percent(values['share_of_turns'])} ({percent(values['share_of_flagged'])})")
+            cell = f"{percent(values['share_of_turns'])} ({percent(values['share_of_flagged'])})"
+            cells.append(_marked(cell, "openai_moderation" in stand_ins(stats[n])))
         rows.append([category, *cells])
     who = "user" if role == "user" else "assistant"
     return Table(
@@ -226,6 +276,7 @@ def category_table(stats: Stats, role: str) -> Table:
         f"OpenAI Moderation categories, {who} turns: share of turns (share of flagged turns)",
         ["Category", *names],
         rows,
+        note=stand_in_note(stats, ["openai_moderation"]),
     )
 
 
@@ -339,9 +390,16 @@ def all_tables(stats: Stats, tokenizer: str) -> list[Table]:
     ]
 
 
+# Characters that make Markdown out of plain text inside a line: emphasis (`*`, `_`, `~`),
+# code (`` ` ``), links and images (`[`, `]`), math on GitHub (`$`), table cells (`|`) and the
+# escape itself. `<`, `>` and `&` are HTML-escaped instead (raw HTML, autolinks, entities).
+_MARKDOWN_SPECIAL = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]~$|"})
+
+
 def _markdown_cell(text: str) -> str:
-    # Dataset text is hostile: no raw HTML, no table breaks, one line.
-    return html.escape(" ".join(text.split()), quote=False).replace("|", "\\|")
+    # Dataset text is hostile: no raw HTML, no formatting or links, no table breaks, one line;
+    # a backslash before each special character makes renderers show it as written.
+    return html.escape(" ".join(text.split()).translate(_MARKDOWN_SPECIAL), quote=False)
 
 
 def markdown(tables: Iterable[Table], title: str = "", summary: str = "") -> str:

@@ -19,9 +19,9 @@ through a temporary SQLite file ordered by tree, so memory stays bounded by the 
 
 The conversation: `conversation_hash` is the leaf's message_id, `timestamp` the leaf's
 created_date, `user_id` the root prompter's user_id, messages carry their language (ISO codes
-turned into WildChat's names: "en" → "English") and created_date, `detoxify_moderation` the
-messages' Detoxify scores when the source has them; `extra` holds message_tree_id and the
-message_ids of the path.
+turned into WildChat's names: "en" → "English") and created_date, `detoxify_moderation` one
+entry per message, its Detoxify scores or `{}` where the source has none; `extra` holds
+message_tree_id and the message_ids of the path.
 """
 
 from __future__ import annotations
@@ -163,7 +163,8 @@ def _conversation(path: list[Message]) -> Conversation:
         conversation=messages,
         turn=turns,
         language=most_frequent_language(messages),
-        detoxify_moderation=[m.detoxify or {} for m in path] if any(m.detoxify for m in path) else [],
+        # One entry per message, as WildChat has: `{}` where the source has no scores.
+        detoxify_moderation=[m.detoxify or {} for m in path],
         user_id=root.user_id,
         extra={"message_tree_id": root.tree_id, "message_ids": [m.id for m in path]},
     )

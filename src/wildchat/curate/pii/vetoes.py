@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import regex as re
 
+from wildchat.curate.pii.recognizers.persons import SELF_INTRODUCTION_BEFORE
+
 
 @dataclass(frozen=True, slots=True)
 class Veto:
@@ -97,7 +99,12 @@ def _person_not_a_name(text: str, start: int, end: int) -> bool:
     if not any(ch.isalpha() for ch in span):
         return True
     # Written names are capitalised; NER's all-lower-case "people" are commands ("git commit").
-    if any("a" <= ch.lower() <= "z" for ch in span) and not any(ch.isupper() for ch in span):
+    # Not after "my name is": there a lower-case word is the name, written carelessly.
+    if (
+        any("a" <= ch.lower() <= "z" for ch in span)
+        and not any(ch.isupper() for ch in span)
+        and not SELF_INTRODUCTION_BEFORE.search(text[max(0, start - 40) : start])
+    ):
         return True
     # A lone identifier in code ("Node", "Props") is a class or variable, not a person.
     return " " not in span.strip() and _inside_code(text, start)
@@ -320,9 +327,23 @@ def _url_inside_email(text: str, start: int, end: int) -> bool:
 _DOTTED_NUMBER = re.compile(r"^\d+(?:\.\d+){3,}$")
 
 
+_TOKEN_EDGE = " \t\r\n\"'`<>()[]{},;"
+
+
 def _date_not_a_date(text: str, start: int, end: int) -> bool:
     # No date has four dot-separated parts; addresses and versions do ("192.168.1.1", "10.0.19045.2846").
-    return _DOTTED_NUMBER.match(text[start:end].strip()) is not None
+    if _DOTTED_NUMBER.match(text[start:end].strip()) is not None:
+        return True
+    # Nor is a date part of an IP address: the NER model reads the "2001" of "2001:db8::1" as a
+    # year. The address is the IP recogniser's (replaced whole, or kept by ip-not-personal).
+    left = max((text.rfind(ch, 0, start) for ch in _TOKEN_EDGE), default=-1) + 1
+    right = min((i for i in (text.find(ch, end) for ch in _TOKEN_EDGE) if i >= 0), default=len(text))
+    token = text[left:right].rstrip(".:!?")
+    try:
+        ipaddress.ip_address(token.split("%")[0])
+    except ValueError:
+        return False
+    return True
 
 
 STRICT_VETOES: tuple[Veto, ...] = (

@@ -4,7 +4,8 @@ For deployments that must publish nothing personal. Its detections are a superse
 Presidio finds as shipped (its default recognisers at any score, and every entity its spaCy
 recogniser reports: PERSON, LOCATION, DATE_TIME, NRP), extended by Presidio's recognisers for
 more countries and by ours (street addresses, postcodes, ages, cued names, places and
-employers, phone shapes, national identifiers), which count from `OWN_SCORE_FLOOR`. There is
+employers, Chinese names in Latin-script messages, phone shapes, national identifiers), which
+count from `OWN_SCORE_FLOOR`. There is
 no document-frequency exception (a name in many conversations is still a name), and NER runs
 on every non-blank message whatever its language: no gate, so nothing is skipped that could
 hold a name, a place or a date. ORGANIZATION is kept where it is tied to a person (an
@@ -48,7 +49,7 @@ from wildchat.curate.pii.recognizers.national_ids import (
     MxCurpRecognizer,
 )
 from wildchat.curate.pii.recognizers.organizations import CuedOrganizationRecognizer, tied_to_person
-from wildchat.curate.pii.recognizers.persons import CuedNameRecognizer
+from wildchat.curate.pii.recognizers.persons import CuedNameRecognizer, HanNameRecognizer
 from wildchat.curate.pii.recognizers.phones import InternationalPhoneRecognizer
 from wildchat.curate.pii.recognizers.places import CuedPlaceRecognizer
 from wildchat.curate.pii.recognizers.postcodes import PostcodeRecognizer
@@ -94,6 +95,7 @@ _OWN_CLASSES: tuple[Callable[..., EntityRecognizer], ...] = (
     ContextualIdRecognizer,
     ProfileUrlRecognizer,
     CuedNameRecognizer,
+    HanNameRecognizer,
     CuedPlaceRecognizer,
     CuedOrganizationRecognizer,
     PostcodeRecognizer,

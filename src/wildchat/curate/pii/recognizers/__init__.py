@@ -18,7 +18,7 @@ from wildchat.curate.pii.recognizers.national_ids import (
     MxCurpRecognizer,
 )
 from wildchat.curate.pii.recognizers.organizations import CuedOrganizationRecognizer
-from wildchat.curate.pii.recognizers.persons import CuedNameRecognizer
+from wildchat.curate.pii.recognizers.persons import CuedNameRecognizer, HanNameRecognizer
 from wildchat.curate.pii.recognizers.phones import InternationalPhoneRecognizer
 from wildchat.curate.pii.recognizers.places import CuedPlaceRecognizer
 from wildchat.curate.pii.recognizers.postcodes import PostcodeRecognizer
@@ -34,6 +34,7 @@ __all__ = [
     "CuedPlaceRecognizer",
     "DateTimeRecognizer",
     "FrNirRecognizer",
+    "HanNameRecognizer",
     "InternationalPhoneRecognizer",
     "MxCurpRecognizer",
     "PostcodeRecognizer",
