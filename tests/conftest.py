@@ -26,7 +26,7 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("WILDCHAT_") and name != "WILDCHAT_TEST_PG_URL":
             monkeypatch.delenv(name)
-    monkeypatch.setenv("WILDCHAT_CONFIG", str(tmp_path / "absent.toml"))
+    monkeypatch.setenv("WILDCHAT_CONFIG", "")  # empty: no config file is read
 
 
 def _pg_available() -> str | None:

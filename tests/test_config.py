@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from wildchat.config import Settings, load_settings
+from wildchat.config import ConfigError, Settings, load_settings, unknown_environment
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -56,3 +56,83 @@ def test_model_defaults_from_toml_and_environment(tmp_path: Path, monkeypatch: p
         monkeypatch.setenv("WILDCHAT_MODEL_DEFAULTS", bad)
         with pytest.raises(ValidationError):
             Settings()
+
+
+def test_one_field_of_a_rate_limit_keeps_the_others_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The documented example, WILDCHAT_IP_RATE__BURST=20, stopped the service: per_minute missing.
+    monkeypatch.setenv("WILDCHAT_IP_RATE__BURST", "20")
+    settings = Settings()
+    assert (settings.ip_rate.per_minute, settings.ip_rate.burst) == (120, 20)
+    config = tmp_path / "wildchat.toml"
+    config.write_text("[consent_rate]\nburst = 2\n[ip_rate]\nper_minute = 60\n")
+    settings = load_settings(config)
+    assert (settings.consent_rate.per_minute, settings.consent_rate.burst) == (10, 2)
+    assert (settings.ip_rate.per_minute, settings.ip_rate.burst) == (60, 20)  # file and variable
+
+
+def test_unknown_keys_in_the_file_are_named_with_the_closest_setting(tmp_path: Path) -> None:
+    config = tmp_path / "wildchat.toml"
+    config.write_text(
+        "max_mesages = 10\n[ip_rate]\nburts = 3\n"
+        '[[models]]\nname = "x"\nbackend = "upstream"\nupstrem_model = "y"\n'
+        '[model_defaults."q"]\ntemprature = 0.5\n'
+    )
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config)
+    message = str(refused.value)
+    assert str(config) in message
+    for unknown, closest in [
+        ("max_mesages", "max_messages"),
+        ("ip_rate.burts", "burst"),
+        ("models[0].upstrem_model", "upstream_model"),
+        ('model_defaults."q".temprature', "temperature"),
+    ]:
+        assert f"unknown setting '{unknown}' (did you mean '{closest}'?)" in message
+
+
+def test_unknown_environment_variables_are_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    environ = {
+        "WILDCHAT_MAX_MESAGES": "3",
+        "WILDCHAT_IP_RATE__BURTS": "3",
+        "wildchat_port": "9000",  # read case-insensitively, as the settings are
+        "WILDCHAT_IP_RATE__BURST": "3",
+        "WILDCHAT_CONFIG": "x.toml",
+        "WILDCHATTER": "not ours",
+    }
+    assert unknown_environment(environ) == [
+        "WILDCHAT_MAX_MESAGES is not a setting (did you mean 'WILDCHAT_MAX_MESSAGES'?)",
+        "WILDCHAT_IP_RATE__BURTS is not a setting (did you mean 'WILDCHAT_IP_RATE__BURST'?)",
+    ]
+
+
+def test_unreadable_settings_are_config_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "wildchat.toml"
+    config.write_text("port = [oops\n")
+    with pytest.raises(ConfigError, match=r"wildchat\.toml is not valid TOML: .*line 1"):
+        load_settings(config)
+    monkeypatch.setenv("WILDCHAT_CONFIG", "")  # load_settings(config) named the file for workers
+    monkeypatch.setenv("WILDCHAT_MODEL_DEFAULTS", "{bad")
+    with pytest.raises(ConfigError, match="WILDCHAT_MODEL_DEFAULTS is not valid JSON"):
+        load_settings()
+
+
+def test_a_config_file_named_by_the_environment_must_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WILDCHAT_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(FileNotFoundError, match=r"nope\.toml \(from WILDCHAT_CONFIG\)"):
+        load_settings()
+    monkeypatch.setenv("WILDCHAT_CONFIG", "")  # empty: no file at all
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wildchat.toml").write_text("port = 1\n")
+    assert load_settings().port == 8000
+    monkeypatch.delenv("WILDCHAT_CONFIG")
+    assert load_settings().port == 1  # unset: ./wildchat.toml
+
+
+def test_port_is_a_port() -> None:
+    for port in (-1, 65536):
+        with pytest.raises(ValidationError, match="port"):
+            Settings(port=port)

@@ -63,20 +63,28 @@ def _settings(config: Path | None, **overrides: object) -> Settings:
     for name, value in overrides.items():
         if value is not None:
             os.environ[f"WILDCHAT_{name.upper()}"] = str(value)
+    from rich.markup import escape
+
+    from wildchat.config import ConfigError, unknown_environment
+
     try:
-        return load_settings(config)
-    except FileNotFoundError as exc:
+        settings = load_settings(config)
+    except (FileNotFoundError, ConfigError) as exc:
         _error(str(exc))
         raise typer.Exit(2) from exc
     except ValidationError as exc:
         _error(f"invalid settings:\n{exc}")
         raise typer.Exit(2) from exc
+    # A warning, not an error: other tools may use the prefix too.
+    for problem in unknown_environment(os.environ):
+        err.print(f"[yellow]warning:[/yellow] {escape(problem)}", highlight=False)
+    return settings
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [8000].")] = None,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port to listen on [8000].")] = None,
     workers: Annotated[
         int | None, typer.Option(min=1, help="Worker processes (use PostgreSQL for more than one) [1].")
     ] = None,
@@ -86,13 +94,14 @@ def serve(
 ) -> None:
     """Start the chatbot: the chat page at /, the OpenAI-compatible API at /v1."""
     from wildchat.collect.server import serve as run_server
+    from wildchat.store import StoreUnavailable
 
     settings = _settings(
         config, host=host, port=port, workers=workers, data_dir=data_dir, database_url=database_url
     )
     try:
         run_server(settings)
-    except ValueError as exc:
+    except (ValueError, StoreUnavailable) as exc:
         _error(str(exc))
         raise typer.Exit(2) from exc
 
@@ -100,10 +109,15 @@ def serve(
 @db_app.command("upgrade")
 def db_upgrade(config: ConfigOption = None, database_url: DatabaseOption = None) -> None:
     """Create or migrate the store's tables to the latest schema."""
-    from wildchat.store import make_engine, migrate
+    from wildchat.store import StoreUnavailable, check_connection, make_engine, migrate
 
     settings = _settings(config, database_url=database_url)
-    engine = make_engine(settings.resolved_database_url)
+    try:
+        engine = make_engine(settings.resolved_database_url)
+        check_connection(engine)
+    except StoreUnavailable as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from exc
     migrate(engine)
     err.print(f"schema up to date: {engine.url.render_as_string(hide_password=True)}")
 
@@ -115,26 +129,31 @@ def _require_turn_log(url: str) -> None:
     SQLite file as a side effect.
     """
     from sqlalchemy import inspect
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
-    from wildchat.store import make_engine
+    from wildchat.store import StoreUnavailable, check_connection, make_engine
+    from wildchat.store.engine import parse_url
 
-    parsed = make_url(url)
-    shown = parsed.render_as_string(hide_password=True)
     hint = "start the service (`wildchat serve`) or run `wildchat db upgrade` first"
-    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
-    if on_disk and not Path(str(parsed.database)).is_file():
-        _error(f"no store at {shown}: {hint}")
-        raise typer.Exit(2)
-    engine = make_engine(url)
     try:
-        has_log = inspect(engine).has_table("turns")
+        parsed = parse_url(url)
+        shown = parsed.render_as_string(hide_password=True)
+        on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+        if on_disk and not Path(str(parsed.database)).is_file():
+            _error(f"no store at {shown}: {hint}")
+            raise typer.Exit(2)
+        engine = make_engine(url)
+        try:
+            check_connection(engine)
+            has_log = inspect(engine).has_table("turns")
+        finally:
+            engine.dispose()
+    except StoreUnavailable as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from exc
     except SQLAlchemyError as exc:
         _error(f"cannot open the store at {shown}: {type(exc).__name__}")
         raise typer.Exit(2) from exc
-    finally:
-        engine.dispose()
     if not has_log:
         _error(f"the store at {shown} has no turn log yet: {hint}")
         raise typer.Exit(2)
@@ -156,7 +175,11 @@ def db_stats(config: ConfigOption = None, database_url: DatabaseOption = None) -
 def build(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (public/, full/, .work/).")],
     since: Annotated[
-        datetime | None, typer.Option(help="Only turns received at or after this time (ISO 8601).")
+        str | None,
+        typer.Option(
+            help="Only the conversations with a turn received at or after this time, each whole "
+            "(ISO 8601, e.g. 2026-06-01T00:00:00+02:00; without an offset: UTC)."
+        ),
     ] = None,
     engine: Annotated[str, typer.Option(help="local (processes on this machine) or ray.")] = "local",
     workers: Annotated[
@@ -182,10 +205,13 @@ def build(
     contact: Annotated[str | None, typer.Option(help="Removal-request contact for the card.")] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     config: ConfigOption = None,
+    data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Turn the turn log into a WildChat-1M-format dataset (resumable, incremental)."""
+    from wildchat.curate.engines import StageSetupError
     from wildchat.curate.pipeline import BuildOptions, run_build
+    from wildchat.curate.toxicity.registry import scorers_from_options
 
     if engine not in ("local", "ray"):
         raise typer.BadParameter("must be local or ray", param_hint="--engine")
@@ -193,16 +219,22 @@ def build(
         raise typer.BadParameter("must be wildchat-1m or strict", param_hint="--policy")
     if language_accuracy not in ("high", "low"):
         raise typer.BadParameter("must be high or low", param_hint="--language-accuracy")
-    scorers = tuple(name.strip() for name in toxicity.split(",") if name.strip())
-    scorer_options: dict[str, dict[str, object]] = {}
-    if detoxify_path is not None:
-        scorer_options["detoxify"] = {"path": str(detoxify_path)}
-    if moderation_base_url is not None:
-        scorer_options["openai"] = {"base_url": moderation_base_url}
-    settings = _settings(config, database_url=database_url)
+    try:
+        cutoff = datetime.fromisoformat(since) if since is not None else None
+    except ValueError as exc:
+        _error(f"--since {since!r} is not an ISO 8601 time (e.g. 2026-06-01T00:00:00+02:00)")
+        raise typer.Exit(2) from exc
+    try:
+        scorers, scorer_options = scorers_from_options(
+            toxicity, detoxify_path=detoxify_path, moderation_base_url=moderation_base_url
+        )
+    except ValueError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from exc
+    settings = _settings(config, data_dir=data_dir, database_url=database_url)
     options = BuildOptions(
         out=out,
-        since=since,
+        since=cutoff,
         engine=engine,  # type: ignore[arg-type]
         workers=workers or (os.cpu_count() or 1),
         shard_size=shard_size,
@@ -219,9 +251,13 @@ def build(
     _require_turn_log(settings.resolved_database_url)
     try:
         run_build(settings.resolved_database_url, options)
-    except (ValueError, FileNotFoundError) as exc:
+    except (ValueError, FileNotFoundError, NotADirectoryError, StageSetupError) as exc:
         _error(str(exc))
         raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        # Finished shards are kept in <out>/.work: the next run picks up where this one stopped.
+        err.print("interrupted; run the same command again to resume", highlight=False)
+        raise typer.Exit(130) from None
 
 
 @app.command()
@@ -240,27 +276,48 @@ def tag(
     """Tag any file with language, PII (entities and redacted text) and toxicity, as JSONL."""
     import sys
 
-    from wildchat.curate.tag import TagInputError, TagOptions, looks_like_jsonl, tag_stream
+    from wildchat.curate.engines import StageSetupError
+    from wildchat.curate.tag import TagInputError, TagOptions, looks_like_jsonl, read_lines, tag_stream
+    from wildchat.curate.toxicity.registry import scorers_from_options
 
+    if file.is_dir():
+        _error(f"{file} is a folder: give a JSONL or text file")
+        raise typer.Exit(2)
     if not file.is_file():
         _error(f"no such file: {file}")
         raise typer.Exit(2)
-    options = TagOptions(
-        stages=tuple(s.strip() for s in stages.split(",") if s.strip()),
-        policy=policy,
-        text_field=field,
-        language_accuracy=language_accuracy,
-        toxicity_scorers=tuple(s.strip() for s in toxicity.split(",") if s.strip()),
-        toxicity_options={"detoxify": {"path": str(detoxify_path)}} if detoxify_path else {},
-    )
+    if policy not in ("wildchat-1m", "strict"):
+        _error(f"--policy {policy!r}: must be wildchat-1m or strict")
+        raise typer.Exit(2)
+    if language_accuracy not in ("high", "low"):
+        _error(f"--language-accuracy {language_accuracy!r}: must be high or low")
+        raise typer.Exit(2)
+    if out is not None and (out.is_dir() or not out.parent.is_dir()):
+        why = "is a folder" if out.is_dir() else f"its folder {out.parent} does not exist"
+        _error(f"--out {out}: {why}")
+        raise typer.Exit(2)
     try:
-        with file.open(encoding="utf-8") as source:
-            if out is None:
-                written = tag_stream(source, sys.stdout, options, looks_like_jsonl(file))
-            else:
-                with out.open("w", encoding="utf-8") as sink:
-                    written = tag_stream(source, sink, options, looks_like_jsonl(file))
-    except (TagInputError, ValueError) as exc:
+        scorers, scorer_options = scorers_from_options(
+            toxicity if "toxicity" in stages else "offline", detoxify_path=detoxify_path
+        )
+        options = TagOptions(
+            stages=tuple(s.strip() for s in stages.split(",") if s.strip()),
+            policy=policy,
+            text_field=field,
+            language_accuracy=language_accuracy,
+            toxicity_scorers=scorers,
+            toxicity_options=scorer_options,
+        )
+        jsonl = looks_like_jsonl(file)
+        if out is None:
+            written = tag_stream(read_lines(file), sys.stdout, options, jsonl)
+        else:
+            with out.open("w", encoding="utf-8") as sink:
+                written = tag_stream(read_lines(file), sink, options, jsonl)
+    except TagInputError as exc:
+        _error(f"{file}: {exc}")  # the message names the line
+        raise typer.Exit(2) from exc
+    except (ValueError, StageSetupError) as exc:
         _error(str(exc))
         raise typer.Exit(2) from exc
     if out is not None:
@@ -272,7 +329,10 @@ def synth(
     turns: Annotated[int, typer.Option("--turns", min=0, help="How many turns to generate.")],
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same log.")] = 0,
     out: Annotated[
-        Path | None, typer.Option(help="Write JSONL turns to this file instead of the store.")
+        Path | None,
+        typer.Option(
+            help="Write JSONL turns to this file instead of the store (`build` reads only the store)."
+        ),
     ] = None,
     truth: Annotated[
         Path | None,
@@ -283,6 +343,7 @@ def synth(
         typer.Option("--hash-only", help="No conversation ids: every turn links by hash, as in the paper."),
     ] = False,
     config: ConfigOption = None,
+    data_dir: DataDirOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
     """Generate a realistic synthetic turn log with known answers (for tests and benchmarks)."""
@@ -290,16 +351,26 @@ def synth(
 
     from wildchat.curate.synth import SynthConfig, write_synthetic
 
-    options = SynthConfig(web_conversation_id_rate=0.0) if hash_only else SynthConfig()
-    if out is not None:
-        ground = write_synthetic(out, turns, seed, options)
-    else:
-        from wildchat.store import Store, make_engine, migrate
-
-        engine = make_engine(_settings(config, database_url=database_url).resolved_database_url)
-        migrate(engine)
-        ground = write_synthetic(Store(engine), turns, seed, options)
     target = truth or (out.with_name(out.name + ".truth.json") if out else Path("synthetic-truth.json"))
+    for option, path in (("--out", out), ("--truth", target)):
+        if path is not None and (path.is_dir() or not path.parent.is_dir()):
+            why = "is a folder" if path.is_dir() else f"its folder {path.parent} does not exist"
+            _error(f"{option} {path}: {why}")
+            raise typer.Exit(2)
+    options = SynthConfig(web_conversation_id_rate=0.0) if hash_only else SynthConfig()
+    try:
+        if out is not None:
+            ground = write_synthetic(out, turns, seed, options)
+        else:
+            from wildchat.store import Store, make_engine, migrate
+
+            settings = _settings(config, data_dir=data_dir, database_url=database_url)
+            engine = make_engine(settings.resolved_database_url)
+            migrate(engine)
+            ground = write_synthetic(Store(engine), turns, seed, options)
+    except ValueError as exc:
+        _error(str(exc))
+        raise typer.Exit(2) from exc
     ground.save(target)
     typer.echo(json.dumps(ground.summary(), ensure_ascii=False))
 
@@ -326,7 +397,9 @@ def report(
     identify_languages: Annotated[
         bool, typer.Option(help="Identify (lingua) user prompts that carry no language.")
     ] = True,
-    language_accuracy: Annotated[str, typer.Option(help="lingua mode: low (fast) or high.")] = "low",
+    language_accuracy: Annotated[
+        str, typer.Option(help="lingua mode: auto (high under 120 characters, low above), low or high.")
+    ] = "auto",
     duplicates: Annotated[bool, typer.Option(help="Search repeated prompts and templates (MinHash).")] = True,
     min_repeats: Annotated[int, typer.Option(min=2, help="Smallest cluster of near-duplicates shown.")] = 5,
     embeddings: Annotated[bool, typer.Option(help="Draw the 2-D map of first-turn prompts.")] = True,
@@ -345,8 +418,8 @@ def report(
 
     if name and len(name) != len(paths):
         raise typer.BadParameter(f"give one --name per path ({len(paths)})", param_hint="--name")
-    if language_accuracy not in ("low", "high"):
-        raise typer.BadParameter("must be low or high", param_hint="--language-accuracy")
+    if language_accuracy not in ("auto", "low", "high"):
+        raise typer.BadParameter("must be auto, low or high", param_hint="--language-accuracy")
     if projection not in ("tsne", "pca"):
         raise typer.BadParameter("must be tsne or pca", param_hint="--projection")
     inputs = [
@@ -999,7 +1072,7 @@ def explore_index(
 def explore_serve(
     db: ExploreDbOption = "explore.db",
     host: Annotated[str | None, typer.Option(help="Address to listen on [127.0.0.1].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [8000].")] = None,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port to listen on [8000].")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes (each loads the index).")] = 1,
     config: ConfigOption = None,
 ) -> None:
@@ -1014,7 +1087,8 @@ def explore_serve(
     shown = "PostgreSQL" if is_postgres(db) else db
 
     def announce() -> None:  # once the index is open: no URL is printed for an index that fails
-        err.print(f"wildchat explore: http://{settings.host}:{settings.port}/ ({escape(shown)})", highlight=False)
+        url = f"http://{settings.host}:{settings.port}/"
+        err.print(f"wildchat explore: {url} ({escape(shown)})", highlight=False)
 
     try:
         serve_explorer(db, settings.host, settings.port, workers, announce)

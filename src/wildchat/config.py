@@ -5,22 +5,47 @@ Every setting is documented in docs/configuration.md; keep the two in step.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
+import re
+import tomllib
+import types
+from collections.abc import Mapping
+from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
 BackendKind = Literal["embedded", "upstream", "llama-cpp"]
 DEFAULT_CONFIG_FILE = "wildchat.toml"
+CONFIG_ENV = "WILDCHAT_CONFIG"
+ENV_PREFIX = "WILDCHAT_"
+# WILDCHAT_* variables that are not settings: the config file's name, what `serve` tells its
+# workers, the explorer's index, and the PostgreSQL URLs of the tests and benchmarks.
+OTHER_VARIABLES = frozenset(
+    {
+        CONFIG_ENV,
+        "WILDCHAT_SKIP_MIGRATION",
+        "WILDCHAT_EXPLORE_DB",
+        "WILDCHAT_TEST_PG_URL",
+        "WILDCHAT_BENCH_PG_URL",
+    }
+)
+
+
+class ConfigError(ValueError):
+    """Settings that cannot be read (a TOML syntax error, an unknown key, a variable that is not
+    JSON): the message names the file, key or variable for the operator."""
 
 
 class SamplingDefaults(BaseModel):
@@ -49,6 +74,9 @@ class SamplingDefaults(BaseModel):
 class ModelSpec(BaseModel):
     """One model offered to participants, and the backend that answers for it."""
 
+    # A misspelt key (`upstrem_model`) would otherwise silently fall back to a default.
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(description="Name shown in the model picker and used as `model` in the API.")
     backend: BackendKind
     path: str | None = Field(
@@ -64,6 +92,8 @@ class ModelSpec(BaseModel):
 
 class TokenBucketLimit(BaseModel):
     """A token bucket: `burst` requests at once, refilled at `per_minute` requests a minute."""
+
+    model_config = ConfigDict(extra="forbid")
 
     per_minute: float = Field(gt=0)
     burst: int = Field(ge=1)
@@ -121,7 +151,7 @@ class Settings(BaseSettings):
     )
 
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
@@ -183,6 +213,17 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("participant_rate", "ip_rate", "consent_rate", mode="before")
+    @classmethod
+    def _over_default_limit(cls, value: Any, info: ValidationInfo) -> Any:
+        # `WILDCHAT_IP_RATE__BURST=20` or `[ip_rate] burst = 20` sets one field of the bucket:
+        # the other keeps this bucket's default instead of becoming a missing field.
+        if isinstance(value, Mapping) and info.field_name is not None:
+            default = cls.model_fields[info.field_name].default
+            if isinstance(default, TokenBucketLimit):
+                return {**default.model_dump(), **value}
+        return value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _valid_networks(cls, value: list[str]) -> list[str]:
@@ -210,18 +251,118 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_file = os.environ.get("WILDCHAT_CONFIG", DEFAULT_CONFIG_FILE)
+        # An empty WILDCHAT_CONFIG reads no file at all, not even ./wildchat.toml.
+        toml_file = os.environ.get(CONFIG_ENV, DEFAULT_CONFIG_FILE) or None
         return (
             init_settings,
             env_settings,
-            TomlConfigSettingsSource(settings_cls, toml_file=toml_file),
+            _CheckedTomlSource(settings_cls, toml_file=toml_file),
         )
 
 
+class _CheckedTomlSource(TomlConfigSettingsSource):
+    """The TOML file, refused with a ConfigError that names the problem when it does not parse or
+    holds a key that is no setting: a misspelt `max_mesages` must not silently keep the default."""
+
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        try:
+            data = super()._read_file(file_path)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file_path} is not valid TOML: {exc}") from None
+        problems = unknown_keys(Settings, data)
+        if problems:
+            raise ConfigError(f"{file_path}: {'; '.join(problems)}")
+        return data
+
+
+def _closest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+_UNIONS = (Union, types.UnionType)
+
+
+def _model_class(annotation: Any) -> type[BaseModel] | None:
+    """The settings model an annotation holds: `M` or `M | None`."""
+    origin = get_origin(annotation)
+    candidates = [annotation] if origin is None else get_args(annotation) if origin in _UNIONS else ()
+    for candidate in candidates:
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
+
+
+def unknown_keys(model: type[BaseModel], data: Mapping[str, Any], where: str = "") -> list[str]:
+    """Each key of `data` (and of the tables inside it) that `model` has no field for, with the
+    closest field's name where one is close."""
+    problems: list[str] = []
+    fields = model.model_fields
+    for key, value in data.items():
+        path = f"{where}{key}"
+        field = fields.get(key)
+        if field is None:
+            problems.append(f"unknown setting '{path}'{_closest(key, list(fields))}")
+            continue
+        annotation = field.annotation
+        inner = _model_class(annotation)
+        if inner is not None and isinstance(value, Mapping):
+            problems += unknown_keys(inner, value, f"{path}.")
+        elif get_origin(annotation) is list and isinstance(value, list):
+            item_model = _model_class(get_args(annotation)[0])
+            for index, item in enumerate(value):
+                if item_model is not None and isinstance(item, Mapping):
+                    problems += unknown_keys(item_model, item, f"{path}[{index}].")
+        elif get_origin(annotation) is dict and isinstance(value, Mapping):
+            value_model = _model_class(get_args(annotation)[1])
+            for name, item in value.items():
+                if value_model is not None and isinstance(item, Mapping):
+                    problems += unknown_keys(value_model, item, f'{path}."{name}".')
+    return problems
+
+
+def unknown_environment(environ: Mapping[str, str]) -> list[str]:
+    """WILDCHAT_* variables that name no setting (read case-insensitively, as the settings are),
+    each with the closest variable that does: a warning, since other tools may share the prefix."""
+    fields = Settings.model_fields
+    known = [f"{ENV_PREFIX}{name.upper()}" for name in fields]
+    problems = []
+    for variable in environ:
+        upper = variable.upper()
+        if not upper.startswith(ENV_PREFIX) or upper in OTHER_VARIABLES:
+            continue
+        base, _, nested = upper.partition("__")
+        name = base[len(ENV_PREFIX) :].lower()
+        if name not in fields:
+            problems.append(f"{variable} is not a setting{_closest(upper, known)}")
+            continue
+        inner = _model_class(fields[name].annotation)
+        if nested and inner is not None and nested.lower() not in inner.model_fields:
+            sub = [f"{base}__{field.upper()}" for field in inner.model_fields]
+            problems.append(f"{variable} is not a setting{_closest(upper, sub)}")
+    return problems
+
+
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read settings; `config_file` (or $WILDCHAT_CONFIG, or ./wildchat.toml) is optional."""
+    """Read settings from `config_file`, else $WILDCHAT_CONFIG, else ./wildchat.toml if present.
+
+    A file named by either must exist (FileNotFoundError); ConfigError for a file or variable
+    that cannot be read, pydantic's ValidationError for values out of range.
+    """
     if config_file is not None:
         if not config_file.is_file():
             raise FileNotFoundError(f"config file not found: {config_file}")
-        os.environ["WILDCHAT_CONFIG"] = str(config_file)
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        os.environ[CONFIG_ENV] = str(config_file)
+    else:
+        named = os.environ.get(CONFIG_ENV)
+        if named and not Path(named).is_file():
+            raise FileNotFoundError(f"config file not found: {named} (from {CONFIG_ENV})")
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except SettingsError as exc:
+        # pydantic-settings names the field, not the variable, and says nothing of JSON.
+        found = re.search(r'field "([a-z_]+)"', str(exc))
+        if found is None:
+            raise ConfigError(str(exc)) from None
+        variable = f"{ENV_PREFIX}{found.group(1).upper()}"
+        raise ConfigError(f"{variable} is not valid JSON, which this setting is read as") from None

@@ -192,8 +192,8 @@ def test_unknown_model_is_404(service: LiveService) -> None:
         ({"model": "loopback", "messages": [{"role": "wizard", "content": "x"}]}, 422, "messages.0.role"),
         (
             {"model": "loopback", "messages": [{"role": "user", "content": [{"type": "image_url"}]}]},
-            422,
-            None,
+            400,
+            "messages.0.content.0",
         ),
         ({"messages": USER}, 422, "model"),
         ([1, 2, 3], 422, None),
@@ -214,12 +214,77 @@ def test_malformed_bodies_get_openai_errors(
         assert error["param"] == param
 
 
+IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
+
+
+@pytest.mark.parametrize(
+    ("extra", "param", "code"),
+    [
+        ({"tools": [{"type": "function", "function": {"name": "f"}}]}, "tools", "unsupported_parameter"),
+        ({"functions": [{"name": "f"}]}, "functions", "unsupported_parameter"),
+        ({"tool_choice": "required"}, "tool_choice", "unsupported_parameter"),
+        ({"response_format": {"type": "json_object"}}, "response_format", "unsupported_value"),
+        ({"logprobs": True}, "logprobs", "unsupported_parameter"),
+        ({"top_logprobs": 3}, "top_logprobs", "unsupported_parameter"),
+        ({"stop": ["a", "b", "c", "d", "e"]}, "stop", "invalid_value"),
+        ({"stream_options": {"include_usage": True}}, "stream_options", "invalid_value"),
+        (
+            {"messages": [{"role": "user", "content": [{"type": "text", "text": "What is it?"}, IMAGE]}]},
+            "messages.0.content.1",
+            "unsupported_value",
+        ),
+    ],
+)
+def test_a_request_the_service_cannot_honour_is_a_400_naming_the_parameter(
+    service: LiveService, extra: dict[str, Any], param: str, code: str
+) -> None:
+    """Not a silently different answer (no tool call, no JSON mode, a stop sequence dropped)."""
+    auth = {"Authorization": f"Bearer {consent(service.url)}"}
+    body = {"model": "loopback", "messages": USER} | extra
+    response = httpx.post(service.api_url + "/chat/completions", json=body, headers=auth)
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert (error["type"], error["param"], error["code"]) == ("invalid_request_error", param, code)
+    assert stored_turns(service) == []
+
+
+def test_an_image_is_refused_in_plain_words(service: LiveService) -> None:
+    with pytest.raises(openai.BadRequestError) as refused:
+        client_for(service).chat.completions.create(
+            model="loopback",
+            messages=[{"role": "user", "content": [{"type": "text", "text": "What is it?"}, IMAGE]}],
+        )
+    assert refused.value.body == {
+        "message": "Only text content is supported: messages[0].content[1] has type 'image_url'.",
+        "type": "invalid_request_error",
+        "param": "messages.0.content.1",
+        "code": "unsupported_value",
+    }
+
+
+def test_what_changes_nothing_is_accepted_and_logged_as_used(service: LiveService) -> None:
+    auth = {"Authorization": f"Bearer {consent(service.url)}"}
+    body = {
+        "model": "loopback",
+        "messages": USER,
+        "tools": [],
+        "tool_choice": "none",
+        "response_format": {"type": "text"},
+        "logprobs": False,
+        "stop": ["a", "b", "c", "zz"],
+    }
+    response = httpx.post(service.api_url + "/chat/completions", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    [turn] = stored_turns(service)
+    assert turn.params["stop"] == ["a", "b", "c", "zz"]
+
+
 NOT_A_BOOLEAN = ["yes", "on", 1, "true", "1", 0, "false"]
 
 
 WRONGLY_TYPED: list[tuple[str, Any]] = [
     *[("stream", value) for value in NOT_A_BOOLEAN],
-    ("stream_options", {"include_usage": "yes"}),
+    ("stream_options", {"include_usage": "yes"}),  # the type first: a 422, not the 400 without stream
     ("temperature", "0.5"),
     ("temperature", True),
     ("top_p", "1"),
@@ -293,6 +358,8 @@ def test_chat_route_is_documented_and_answers_other_methods_in_openai_format(ser
     post = document["paths"]["/v1/chat/completions"]["post"]
     body = post["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/ChatCompletionIn"}
+    every_status = {"200", "400", "401", "403", "404", "413", "422", "429", "500", "502", "503"}
+    assert set(post["responses"]) == every_status
     schemas = document["components"]["schemas"]
     assert {"model", "messages", "stream", "temperature"} <= set(schemas["ChatCompletionIn"]["properties"])
     assert "ChatMessageIn" in schemas and "StreamOptions" in schemas  # every $ref resolves

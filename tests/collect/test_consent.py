@@ -147,3 +147,68 @@ def test_a_turn_under_way_when_consent_is_withdrawn_is_not_stored(service: LiveS
     assert stored_turns(service) == []
     with pytest.raises(openai.AuthenticationError):
         client_for(service, key).chat.completions.create(model="loopback", messages=USER)
+
+
+def test_new_terms_must_be_agreed_to_before_chatting_again(service_on: Any, database_url: str) -> None:
+    """Consent is to the terms in force: after they change, a key agreed under the old ones
+    collects nothing until its holder agrees again, and can still see and delete its data."""
+    with service_on(database_url, terms_version="A") as old:
+        key = consent(old.url)
+        client_for(old, key).chat.completions.create(
+            model="loopback", messages=USER, extra_body={"conversation_id": "c1"}
+        )
+    auth = {"Authorization": f"Bearer {key}"}
+    with service_on(database_url, terms_version="B") as new, httpx.Client(base_url=new.url) as browser:
+        with pytest.raises(openai.PermissionDeniedError) as refused:
+            client_for(new, key).chat.completions.create(model="loopback", messages=USER)
+        assert refused.value.code == "consent_outdated" and "agree" in refused.value.message
+        assert httpx.get(new.api_url + "/models", headers=auth).status_code == 403
+        # Nothing stored under terms never agreed to; the data so far stays the participant's.
+        assert [turn.consent_version for turn in stored_turns(new)] == ["A"]
+        assert len(httpx.get(new.url + "/api/conversations", headers=auth).json()["data"]) == 1
+        browser.cookies.set("wildchat_key", key)
+        session = browser.get("/api/session").json()
+        assert (session["consented"], session["consent_outdated"]) == (False, True)
+        assert 'data-consent-outdated="true"' in browser.get("/").text
+        # Agreeing again renews the same participant: same key, same conversations.
+        body = {"agree_terms": True, "agree_publication": True}
+        renewed = browser.post("/api/consent", json=body)
+        assert renewed.status_code == 200, renewed.text
+        assert renewed.json() == {
+            "participant_id": session["participant_id"],
+            "api_key": None,
+            "terms_version": "B",
+        }
+        assert browser.get("/api/session").json()["consented"] is True
+        client_for(new, key).chat.completions.create(model="loopback", messages=USER)
+        assert [turn.consent_version for turn in stored_turns(new)] == ["A", "B"]
+        assert stored_participants(new) == 1
+
+
+def test_a_renewal_in_another_worker_counts_at_once(service_on: Any, database_url: str) -> None:
+    """A worker that remembers the key from before the renewal asks the database again."""
+    with service_on(database_url, terms_version="A") as old:
+        key = consent(old.url)
+    with (
+        service_on(database_url, terms_version="B") as one,
+        service_on(database_url, terms_version="B") as two,
+    ):
+        with pytest.raises(openai.PermissionDeniedError):
+            client_for(one, key).chat.completions.create(model="loopback", messages=USER)
+        renewed = httpx.post(
+            two.url + "/api/consent",
+            json={"agree_terms": True, "agree_publication": True},
+            headers={"Authorization": f"Bearer {key}"},
+        )
+        assert renewed.status_code == 200
+        client_for(one, key).chat.completions.create(model="loopback", messages=USER)
+
+
+def test_outdated_consent_can_still_be_withdrawn(service_on: Any, database_url: str) -> None:
+    with service_on(database_url, terms_version="A") as old:
+        key = consent(old.url)
+        client_for(old, key).chat.completions.create(model="loopback", messages=USER)
+    with service_on(database_url, terms_version="B") as new:
+        response = httpx.delete(new.url + "/api/me", headers={"Authorization": f"Bearer {key}"})
+        assert response.status_code == 200 and response.json()["deleted_turns"] == 1
+        assert stored_turns(new) == []

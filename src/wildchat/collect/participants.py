@@ -10,8 +10,18 @@ from fastapi.responses import JSONResponse
 
 from wildchat.collect.errors import ApiError, rate_limited
 from wildchat.collect.schemas import ConsentIn
-from wildchat.collect.services import KEY_COOKIE, Caller, authenticate, client_info, services
+from wildchat.collect.services import (
+    KEY_COOKIE,
+    Caller,
+    Services,
+    agreed_to_earlier_terms,
+    authenticate,
+    client_info,
+    presented_key,
+    services,
+)
 from wildchat.collect.terms import terms_document
+from wildchat.store import Participant
 
 router = APIRouter(prefix="/api")
 COOKIE_MAX_AGE_S = 365 * 24 * 3600
@@ -24,7 +34,11 @@ async def terms(request: Request) -> dict[str, Any]:
 
 @router.post("/consent", status_code=201)
 async def consent(body: ConsentIn, request: Request) -> JSONResponse:
-    """Record both agreements and issue an API key: the only way a key comes into being."""
+    """Record both agreements and issue an API key: the only way a key comes into being.
+
+    Sent with the key of a participant who agreed to earlier terms, it renews their consent
+    instead (200, no new key): their key and their conversations stay theirs.
+    """
     found = services(request)
     if not (body.agree_terms and body.agree_publication):
         raise ApiError(
@@ -39,6 +53,12 @@ async def consent(body: ConsentIn, request: Request) -> JSONResponse:
         if wait > 0:
             raise rate_limited(wait, "network address")
     version = found.settings.terms_version
+    outdated = await _outdated_participant(found, request)
+    if outdated is not None:
+        renewed = await anyio.to_thread.run_sync(found.store.renew_consent, outdated.id, version)
+        found.participants.forget(outdated.id)
+        if renewed:
+            return JSONResponse({"participant_id": outdated.id, "api_key": None, "terms_version": version})
     participant, api_key = await anyio.to_thread.run_sync(found.store.create_participant, version)
     response = JSONResponse(
         {"participant_id": participant.id, "api_key": api_key, "terms_version": version}, status_code=201
@@ -54,13 +74,28 @@ async def consent(body: ConsentIn, request: Request) -> JSONResponse:
     return response
 
 
+async def _outdated_participant(found: Services, request: Request) -> Participant | None:
+    """The participant whose key this request carries, if they agreed to earlier terms."""
+    try:
+        key, _ = presented_key(request)
+    except ApiError:  # a malformed Authorization header: a consent like any other
+        return None
+    participant = await found.participants.participant(key, fresh=True) if key else None
+    if participant is None or not agreed_to_earlier_terms(found, participant):
+        return None
+    return participant
+
+
 @router.get("/session")
 async def session(request: Request) -> dict[str, Any]:
     found = services(request)
     key = request.cookies.get(KEY_COOKIE)
     participant = await anyio.to_thread.run_sync(found.store.participant_by_key, key) if key else None
+    outdated = participant is not None and agreed_to_earlier_terms(found, participant)
     return {
-        "consented": participant is not None,
+        # Consent counts only to the terms in force: otherwise the page asks again.
+        "consented": participant is not None and not outdated,
+        "consent_outdated": outdated,
         "participant_id": participant.id if participant else None,
         "terms_version": found.settings.terms_version,
         "default_model": found.registry.default_model(),

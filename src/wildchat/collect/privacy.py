@@ -120,6 +120,23 @@ def default_geoip_database() -> Path | None:
     return path if path.is_file() else None
 
 
+def check_geoip_database(database: Path) -> None:
+    """ValueError, saying what is wrong, unless `database` opens as a MaxMind-format database."""
+    if not database.is_file():
+        raise ValueError(
+            f"geoip_database {database} does not exist: set it to a MaxMind-format City database "
+            "(.mmdb), or leave it unset for the bundled DB-IP City Lite"
+        )
+    import maxminddb
+
+    try:
+        maxminddb.open_database(str(database)).close()
+    except (maxminddb.InvalidDatabaseError, OSError, ValueError) as exc:
+        raise ValueError(
+            f"geoip_database {database} is not a MaxMind-format database ({type(exc).__name__})"
+        ) from None
+
+
 class GeoLocator:
     """Country and state (most specific subdivision) from a MaxMind-format City database."""
 

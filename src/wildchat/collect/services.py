@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import anyio
 from fastapi import Request
 
-from wildchat.collect.errors import rate_limited, unauthorized
+from wildchat.collect.errors import ApiError, rate_limited, unauthorized
 from wildchat.collect.models import ModelRegistry
 from wildchat.collect.privacy import ClientInfo, Ingress
 from wildchat.collect.ratelimit import TokenBucketLimiter
@@ -49,9 +49,10 @@ class ParticipantCache:
         self._entries: OrderedDict[str, tuple[Participant, float]] = OrderedDict()
         self._withdrawals = 0
 
-    async def participant(self, api_key: str) -> Participant | None:
+    async def participant(self, api_key: str, fresh: bool = False) -> Participant | None:
+        """The participant holding `api_key`; `fresh`: asked of the database, not remembered."""
         digest = hash_api_key(api_key)
-        entry = self._entries.get(digest)
+        entry = None if fresh else self._entries.get(digest)
         now = self._clock()
         if entry is not None:
             if entry[1] > now:
@@ -67,7 +68,7 @@ class ParticipantCache:
         return found
 
     def forget(self, participant_id: str) -> None:
-        """Call once the withdrawal is committed."""
+        """Call once a withdrawal (or a renewed consent) is committed."""
         self._withdrawals += 1
         for digest in [d for d, (p, _) in self._entries.items() if p.id == participant_id]:
             del self._entries[digest]
@@ -115,7 +116,24 @@ def presented_key(request: Request) -> tuple[str | None, Channel]:
 
 
 async def authenticate(request: Request) -> Caller:
-    """The consenting participant behind this request (401 without a valid key)."""
+    """The participant behind this request (401 without a valid key), whichever version of the
+    terms they agreed to: they can always see and delete their own data."""
+    return await _caller(request, current_terms=False)
+
+
+async def authenticate_current(request: Request) -> Caller:
+    """The participant behind this request, who must have agreed to the current terms: 403
+    `consent_outdated` otherwise (nothing is collected under terms they have not seen)."""
+    return await _caller(request, current_terms=True)
+
+
+def agreed_to_earlier_terms(found: Services, participant: Participant) -> bool:
+    """Whether the participant's consent is to terms other than those in force: it then does not
+    count until they agree again (POST /api/consent renews it)."""
+    return participant.terms_version != found.settings.terms_version
+
+
+async def _caller(request: Request, current_terms: bool) -> Caller:
     found = services(request)
     key, channel = presented_key(request)
     if not key:
@@ -124,9 +142,26 @@ async def authenticate(request: Request) -> Caller:
             "chat page, or POST /api/consent with agree_terms and agree_publication set to true."
         )
     participant = await found.participants.participant(key)
+    if participant is not None and current_terms and agreed_to_earlier_terms(found, participant):
+        # Remembered from before a renewal in another worker process? Ask the database.
+        participant = await found.participants.participant(key, fresh=True)
     if participant is None:
         raise unauthorized("Incorrect API key provided, or its consent has been withdrawn.")
+    if current_terms and agreed_to_earlier_terms(found, participant):
+        raise consent_outdated(participant.terms_version, found.settings.terms_version)
     return Caller(participant, channel, client_info(request))
+
+
+def consent_outdated(agreed: str, current: str) -> ApiError:
+    return ApiError(
+        403,
+        f"The terms of this service have changed since you agreed to them (version {agreed}; they "
+        f"are now version {current}). To keep chatting, read and agree to the new terms: open the "
+        "chat page, or POST /api/consent with agree_terms and agree_publication set to true and "
+        "this key in the Authorization header. Meanwhile you can still see your data "
+        "(GET /api/conversations) or delete it (DELETE /api/me).",
+        code="consent_outdated",
+    )
 
 
 def enforce_turn_limits(found: Services, caller: Caller) -> None:

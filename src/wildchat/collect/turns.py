@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from wildchat.collect.backends.base import BackendError, BackendNotReady, ChatChunk, ChatRequest
-from wildchat.collect.errors import ApiError
+from wildchat.collect.errors import ApiError, model_not_ready
 from wildchat.collect.models import ModelRoute
 from wildchat.collect.schemas import ChatCompletionIn
 from wildchat.records import Message, Turn, TurnStatus, Usage
@@ -162,10 +162,15 @@ class TurnRecorder:
 
 
 def backend_error(exc: BackendError) -> ApiError:
+    """What the client is told when a backend fails: in OpenAI's terms, with a status that says
+    whether retrying can help (429 after the wait given, 400 not as it is, 502 perhaps)."""
     if isinstance(exc, BackendNotReady):
-        return ApiError(503, str(exc), type="server_error", code="model_not_ready")
+        return model_not_ready(str(exc))
+    if exc.status_code == 429:
+        wait = {"Retry-After": str(exc.retry_after)} if exc.retry_after is not None else None
+        return ApiError(429, str(exc), type="rate_limit_error", code=exc.code, headers=wait)
     if exc.status_code < 500:
-        return ApiError(exc.status_code, str(exc), code="upstream_rejected")
+        return ApiError(exc.status_code, str(exc), code=exc.code or "upstream_rejected", param=exc.param)
     return ApiError(exc.status_code, str(exc), type="upstream_error", code="upstream_failed")
 
 

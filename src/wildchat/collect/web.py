@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from wildchat.collect.services import KEY_COOKIE, services
+from wildchat.collect.services import KEY_COOKIE, agreed_to_earlier_terms, services
 from wildchat.collect.terms import terms_document
 
 HERE = Path(__file__).parent
@@ -30,12 +30,15 @@ async def chat_page(request: Request) -> HTMLResponse:
     found = services(request)
     key = request.cookies.get(KEY_COOKIE)
     participant = await anyio.to_thread.run_sync(found.store.participant_by_key, key) if key else None
+    # A consent to earlier terms does not count: the page asks again, saying why.
+    outdated = participant is not None and agreed_to_earlier_terms(found, participant)
     response = templates.TemplateResponse(
         request,
         "chat.html",
         {
             "terms": terms_document(found.settings),
-            "consented": participant is not None,
+            "consented": participant is not None and not outdated,
+            "consent_outdated": outdated,
             "static_prefix": "/static",
         },
     )

@@ -43,6 +43,37 @@ DEFAULT_PII_POLICY = (
     "other detected entity types were left as they are."
 )
 
+_IP_AND_HEADERS = (
+    "Raw IP addresses never reach storage: the collection service keeps a keyed hash (HMAC-SHA256) "
+    "of the address and the country/state looked up offline at request time, and keeps only the "
+    "`user-agent` and `accept-language` request headers."
+)
+
+
+def pii_policy_text(policy: str, types: Sequence[str]) -> str:
+    """The card's "Personal information" section for a build under `policy`, which can replace
+    the entity `types` (named as in the markers)."""
+    listed = ", ".join(f"`{t}`" for t in sorted(types))
+    if policy == "wildchat-1m":
+        return (
+            f"{_IP_AND_HEADERS} Message text was de-identified with policy `wildchat-1m`, the WildChat "
+            "paper's rules (Presidio with spaCy named-entity recognition plus hand-written rules). "
+            f"Types that can be replaced by `<PRESIDIO_ANONYMIZED_{{TYPE}}>`: {listed} — names only "
+            'right after a cue such as "my name is" and only in English, card numbers only near '
+            'the word "card", URLs only of LinkedIn profiles, and each only when the same span '
+            "occurs in fewer than 50 (names) or 10 (others) conversations. Everything else, "
+            "including street addresses, national ID numbers and bank accounts, is left as it is. "
+            "A name replaced in a user message stays as it is where the assistant's reply repeats "
+            "it (no cue precedes it there)."
+        )
+    return (
+        f"{_IP_AND_HEADERS} Message text was de-identified with policy `{policy}` (Presidio with "
+        "spaCy named-entity recognition plus hand-written recognisers), in every message and "
+        f"language and with no frequency exception. Types replaced by "
+        f"`<PRESIDIO_ANONYMIZED_{{TYPE}}>`: {listed}."
+    )
+
+
 # Packages whose versions decide what a build produces; the ones not installed are left out.
 _VERSIONED_PACKAGES = (
     "pyarrow",
@@ -83,6 +114,7 @@ class ScorerInfo:
     name: str
     description: str = ""
     heuristic: bool = False  # an offline stand-in (e.g. a profanity classifier), not a toxicity model
+    fields: Sequence[str] = ()  # the released fields it filled (openai_moderation, detoxify_moderation)
 
 
 @dataclass(slots=True)
@@ -98,7 +130,7 @@ class CardInfo:
     stages: Sequence[str] = ()  # the curation stages that ran, in order
     toxicity_scorers: Sequence[ScorerInfo] = ()
     pii_policy: str = DEFAULT_PII_POLICY
-    drops: Mapping[str, int] = field(default_factory=dict)  # reason -> conversations dropped
+    drops: Mapping[str, int] = field(default_factory=dict)  # reason -> turns dropped
     contact: str | None = None  # where participants and users send removal requests
     software_version: str = wildchat.__version__
     top_n: int = 20  # rows in the languages / countries / models tables
@@ -228,6 +260,16 @@ def _toxicity_section(info: CardInfo) -> str:
             if scorer.heuristic:
                 text += " *(offline heuristic, not a validated toxicity model)*"
             lines.append(text)
+        for scorer in info.toxicity_scorers:
+            if scorer.heuristic and scorer.fields:
+                filled = " and ".join(f"`{name}`" for name in scorer.fields)
+                lines += [
+                    "",
+                    f"**{filled} {'were' if len(scorer.fields) > 1 else 'was'} filled by the offline "
+                    f"heuristic `{scorer.name}`, not by the model the field is named after**: same "
+                    "structure and categories, but its scores are rule evidence, not that model's "
+                    "probabilities, and should not be compared with WildChat-1M's.",
+                ]
         if any(s.heuristic for s in info.toxicity_scorers):
             lines += [
                 "",
@@ -318,7 +360,10 @@ def render_card(stats: ExportStats, info: CardInfo) -> str:
     built.append("### Personal information\n\n" + info.pii_policy.strip() + "\n")
     if info.drops:
         rows = "\n".join(f"| {_cell(reason)} | {count:,} |" for reason, count in info.drops.items())
-        built.append(f"### Dropped during curation\n\n| Reason | Conversations |\n|---|---:|\n{rows}\n")
+        built.append(
+            "### Dropped during curation\n\nTurns of the log (one user message and its reply each) "
+            f"left out, by reason:\n\n| Reason | Turns |\n|---|---:|\n{rows}\n"
+        )
     built.append(
         f"### Software\n\nBuilt with `wildchat` {info.software_version}; the exact library versions, "
         f"parameters, per-stage counts and timings are in `{MANIFEST_NAME}` next to this card.\n"

@@ -11,12 +11,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import signal
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+from wildchat.curate.link import conversation_hash
 from wildchat.curate.stage import StageStats
 from wildchat.curate.workdir import (
     CountedNames,
@@ -33,6 +36,10 @@ EngineName = Literal["local", "ray"]
 # (shard, counts) for each finished shard; counts include SHARD_SIZE_KEY for the progress bar
 SHARD_SIZE_KEY = "_conversations_in_shard"
 Result = tuple[str, dict[str, int]]
+
+
+class StageSetupError(RuntimeError):
+    """A stage could not load (a model folder missing, no API key …): the build cannot start."""
 
 
 class ShardProcessor:
@@ -59,7 +66,10 @@ class ShardProcessor:
 
     def setup(self) -> None:
         for stage in (self.language, self.pii, self.toxicity):
-            stage.setup()
+            try:
+                stage.setup()
+            except (RuntimeError, OSError, ValueError, ImportError) as exc:
+                raise StageSetupError(f"the {stage.name} stage could not set up: {exc}") from exc
 
     def doc_freq_path(self) -> Path:
         return self.workdir / "doc_freq.pkl"
@@ -89,7 +99,7 @@ class ShardProcessor:
             data.span_keys = [sorted(self.pii.span_keys(d)) for d in data.detections]
             data.deferred = [d.deferred for d in data.detections]
             write_atomic(work.path("detected", shard), data)
-            work.path("pending", shard).unlink(missing_ok=True)
+            work.remove("pending", shard)
         elif phase == "count":
             data = read_shard(work.locate(shard))
             self._timed("pii_count", stats, lambda: self._count(work, shard, data, stats))
@@ -102,10 +112,14 @@ class ShardProcessor:
                 lambda: self.pii.apply(data.conversations, data.detections, doc_freq, stats),
             )
             self._timed("toxicity", stats, lambda: self.toxicity(data.conversations, stats))
-            write_atomic(
-                work.path("done", shard), ShardData(data.conversations, [], data.span_keys, data.deferred)
-            )
-            work.path("detected", shard).unlink(missing_ok=True)
+            for conversation in data.conversations:
+                # Over the released (redacted) text: a hash of the original messages would let
+                # anyone confirm a guess at a replaced e-mail or phone number. Computed only now,
+                # because the PII stage matches its detections to conversations by the old hash.
+                conversation.conversation_hash = conversation_hash(conversation.conversation)
+            finished = ShardData(data.conversations, [], data.span_keys, data.deferred, data.participants)
+            write_atomic(work.path("done", shard), finished)
+            work.remove("detected", shard)
         stats.add(SHARD_SIZE_KEY, len(data.conversations))
         return shard, dict(stats.counts)
 
@@ -144,6 +158,9 @@ _worker_failure: BaseException | None = None
 
 def _init_worker(processor: ShardProcessor) -> None:
     global _worker, _worker_failure
+    # Ctrl-C reaches the whole process group: the parent alone handles it (and terminates the
+    # pool), so workers neither print tracebacks nor finish their shard first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # One thread for lingua's (rayon) pool per worker: the workers already fill the cores.
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     try:
@@ -155,8 +172,10 @@ def _init_worker(processor: ShardProcessor) -> None:
 
 
 def _run_in_worker(job: tuple[Phase, str]) -> Result:
+    if isinstance(_worker_failure, StageSetupError):
+        raise StageSetupError(str(_worker_failure))
     if _worker_failure is not None:
-        raise RuntimeError(f"a build worker could not set up its stages: {_worker_failure}")
+        raise StageSetupError(f"a build worker could not set up its stages: {_worker_failure}")
     assert _worker is not None
     return _worker(*job)
 
@@ -183,12 +202,25 @@ class LocalEngine:
         if self._pool is None:
             # spawn, not fork: torch, lingua's thread pool and SQLAlchemy do not survive a fork.
             context = multiprocessing.get_context("spawn")
-            self._pool = context.Pool(self.workers, initializer=_init_worker, initargs=(self.processor,))
+            # Started with SIGINT ignored (inherited across exec), so that a Ctrl-C while a worker
+            # is still importing is not a traceback either; _init_worker keeps it so.
+            main = threading.current_thread() is threading.main_thread()  # signals: main thread only
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+            try:
+                self._pool = context.Pool(self.workers, initializer=_init_worker, initargs=(self.processor,))
+            finally:
+                if main:
+                    signal.signal(signal.SIGINT, previous)
         yield from self._pool.imap_unordered(_run_in_worker, [(phase, s) for s in shards])
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
+        """Wait for the workers to finish; with `abort` (an error, Ctrl-C) stop them at once:
+        unfinished shards are simply redone by the next build."""
         if self._pool is not None:
-            self._pool.close()
+            if abort:
+                self._pool.terminate()
+            else:
+                self._pool.close()
             self._pool.join()
             self._pool = None
 
@@ -239,7 +271,7 @@ class RayEngine:
     def run(self, phase: Phase, shards: list[str]) -> Iterator[Result]:
         yield from run_ray(self.processor, phase, shards, self.workers)
 
-    def close(self) -> None:
+    def close(self, *, abort: bool = False) -> None:
         pass
 
 

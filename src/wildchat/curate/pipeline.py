@@ -5,15 +5,24 @@
 
 The bracketed phases run per shard on an engine (local processes or Ray); everything else is
 fast and runs here. Work is kept in `<out>/.work` (see workdir.py): a build that dies is resumed
-by running it again, and a later build only processes conversations it has not seen.
+by running it again, and a later build only processes conversations it has not seen — as long as
+the options that shape the output are those the work was done under (`work_fingerprint`);
+otherwise every conversation is done again, with a notice.
+
+`since` selects the conversations that have a turn received at or after it, each whole: the
+turns since then are read, then the earlier turns they continue (those of the same conversation
+id, and for turns linked by hash every earlier turn of the same participant, since the linker
+only links turns of one participant), so a conversation that straddles the cutoff links exactly
+as in a build without `since`.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,10 +48,16 @@ from wildchat.curate.workdir import (
     shard_id,
     write_atomic,
 )
-from wildchat.records import Conversation
+from wildchat.records import Conversation, Turn
 from wildchat.store import Store
+from wildchat.store.repository import as_utc
 
 log = logging.getLogger("wildchat.curate")
+
+# Bumped whenever a change of this code changes what a finished shard holds, so that work done by
+# an older version is not mixed into a release (2: the conversation hash over the released text,
+# participants kept for withdrawals).
+WORK_FORMAT = 2
 
 
 @dataclass(slots=True)
@@ -68,6 +83,7 @@ class BuildReport:
     counts: Counter[str] = field(default_factory=Counter)
     timings_s: dict[str, float] = field(default_factory=dict)
     drops: Counter[str] = field(default_factory=Counter)
+    notices: list[str] = field(default_factory=list)  # printed, and kept in the manifest
 
 
 class _Timer:
@@ -96,25 +112,66 @@ def make_processor(options: BuildOptions, workdir: Path) -> ShardProcessor:
     )
 
 
-def read_conversations(store: Store, options: BuildOptions, report: BuildReport) -> list[Conversation]:
+def read_turns(
+    store: Store, since: datetime | None, skipped: Counter[str]
+) -> tuple[Iterable[Turn], set[int] | None]:
+    """The turns to link, in order of arrival: all of them, or those of the conversations with a
+    turn at or after `since` (plus, harmlessly, other earlier turns of the same participants);
+    and with `since`, the ids of the turns received since then."""
+    from wildchat.curate.link import history_rounds
+
+    if since is None:
+        return store.iter_turns(skipped=skipped), None
+    recent = list(store.iter_turns(since=since, skipped=skipped))
+    participants: set[str] = set()
+    conversations: set[tuple[str, str]] = set()
+    for turn in recent:
+        if not history_rounds(turn.messages):
+            continue  # starts a conversation (or is dropped): nothing earlier to find
+        if turn.conversation_id is None:
+            participants.add(turn.participant_id)
+        else:
+            conversations.add((turn.participant_id, turn.conversation_id))
+    # A corrupt earlier row is not counted: the turn it breaks is (as broken_chain).
+    earlier = store.turns_before(since, participants, conversations)
+    merged = heapq.merge(earlier, recent, key=lambda t: (t.received_at, t.id))
+    return merged, {t.id for t in recent}
+
+
+def read_conversations(
+    store: Store, options: BuildOptions, report: BuildReport
+) -> tuple[list[Conversation], dict[str, str]]:
+    """The assembled conversations, and the participant of each (by conversation key)."""
     from wildchat.curate.assemble import to_conversations
     from wildchat.curate.link import link_turns
 
     skipped: Counter[str] = Counter()
     assembled: Counter[str] = Counter()
+    since = as_utc(options.since) if options.since is not None else None
     with _Timer(report, "read_and_link"):
-        turns = store.iter_turns(since=options.since, skipped=skipped)
+        turns, recent = read_turns(store, since, skipped)
         result = link_turns(turns, keep_history=False)
-        conversations = to_conversations(result.conversations, assembled)
+        linked = result.conversations
+        dropped = result.dropped
+        if since is not None and recent is not None:
+            linked = [c for c in linked if c.turns[-1].received_at >= since]
+            # Drops are those of the turns the build was asked for, not of the earlier ones.
+            dropped = {i: r for i, r in dropped.items() if i in recent}
+        conversations = to_conversations(linked, assembled)
+    owners = {
+        conversation_key(c): lc.turns[0].participant_id for c, lc in zip(conversations, linked, strict=True)
+    }
     report.drops.update(skipped)
-    report.drops.update(Counter(f"turn:{reason.value}" for reason in result.dropped.values()))
+    report.drops.update(Counter(f"turn:{reason.value}" for reason in dropped.values()))
     report.counts.update({f"link:{k}": v for k, v in result.stats.items()})
     report.counts.update(assembled)
     report.counts["conversations"] = len(conversations)
-    return conversations
+    return conversations, owners
 
 
-def plan_shards(work: WorkDir, todo: list[Conversation], shard_size: int, workers: int) -> list[str]:
+def plan_shards(
+    work: WorkDir, todo: list[Conversation], owners: dict[str, str], shard_size: int, workers: int
+) -> list[str]:
     """Write the conversations still to process as pending shards; returns their ids.
 
     Small builds get smaller shards so that every worker has something to do (four shards a
@@ -125,7 +182,7 @@ def plan_shards(work: WorkDir, todo: list[Conversation], shard_size: int, worker
     shards = []
     for start in range(0, len(todo), shard_size):
         batch = todo[start : start + shard_size]
-        data = ShardData(batch)
+        data = ShardData(batch, participants=[owners[conversation_key(c)] for c in batch])
         shard = shard_id(data.keys())
         write_atomic(work.path("pending", shard), data)
         shards.append(shard)
@@ -220,6 +277,8 @@ def count_names(
         dump_atomic(engine.processor.needed_path(), needed)
         run_with_progress(options, engine, "count", spans.shards, report)
         add_deferred_names(work, current, needed, spans.doc_freq)
+    # The names are PII spans, some perhaps of participants who withdraw later: kept no longer.
+    engine.processor.needed_path().unlink(missing_ok=True)
     return spans.doc_freq
 
 
@@ -233,21 +292,88 @@ def final_conversations(work: WorkDir, current: set[str]) -> Iterator[Conversati
                 yield conversation
 
 
+def work_fingerprint(options: BuildOptions, processor: ShardProcessor) -> dict[str, Any]:
+    """What shapes a finished conversation: work done under anything else must not be reused.
+
+    Scorers are named with their versions (the offline lexicon, a checkpoint's name) and their
+    options; secrets (an API key) are left out, paths are made absolute.
+    """
+
+    def option(name: str, value: Any) -> Any:
+        if isinstance(value, Path) or (name in ("path", "config_dir") and value is not None):
+            return str(Path(value).resolve())
+        return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+
+    scorers = [
+        {
+            "name": scorer.name,
+            "version": scorer.version,
+            "fields": list(scorer.fields),
+            "options": {
+                k: option(k, v)
+                for k, v in sorted(options.toxicity_options.get(scorer.name, {}).items())
+                if "key" not in k  # an API key is no part of the output, and must not be written
+            },
+        }
+        for scorer in processor.toxicity.active
+    ]
+    return {
+        "work_format": WORK_FORMAT,
+        "pii_policy": options.pii_policy,
+        "pii_models": dict(sorted(processor.pii.languages.items())),
+        "language_accuracy": options.language_accuracy,
+        "toxicity_scorers": scorers,
+        "toxicity_threshold": options.toxicity_threshold,
+    }
+
+
+def notice(report: BuildReport, message: str) -> None:
+    """Tell the user now (a long build follows) and keep it for the manifest."""
+    from rich.markup import escape
+
+    report.notices.append(message)
+    Console(stderr=True, soft_wrap=True).print(f"[yellow]notice:[/yellow] {escape(message)}", highlight=False)
+
+
+def check_work(work: WorkDir, fingerprint: dict[str, Any], report: BuildReport) -> None:
+    """Start over when the work folder was made under other options (or by an older version)."""
+    recorded = work.recorded_options()
+    if recorded != fingerprint and not work.is_empty():
+        if recorded is None:
+            why = "it was made by an older version of wildchat"
+        else:
+            changed = sorted(
+                k for k in fingerprint.keys() | recorded.keys() if fingerprint.get(k) != recorded.get(k)
+            )
+            why = f"it was made with other options ({', '.join(changed)})"
+        notice(report, f"the work in {work.root} is not reused, {why}: every conversation is processed again")
+        work.reset()
+        report.counts["work_reset"] = 1
+    work.record_options(fingerprint)
+
+
 def build(store: Store, options: BuildOptions) -> BuildReport:
     report = BuildReport()
+    if options.out.exists() and not options.out.is_dir():
+        raise NotADirectoryError(
+            f"{options.out} is a file: the release needs a folder (public/, full/, .work/)"
+        )
     work = WorkDir(options.out / ".work")
     work.clear_pending()
-    conversations = read_conversations(store, options, report)
-    current = {conversation_key(c) for c in conversations}
+    processor = make_processor(options, work.root)
+    check_work(work, work_fingerprint(options, processor), report)
+    # Before anything else: a withdrawn participant's text must not outlive this build.
+    report.counts["work_purged_withdrawn"] = work.purge_participants(store.withdrawn_participant_ids())
+    conversations, owners = read_conversations(store, options, report)
+    current = set(owners)
     finished = work.keys_in("done") | work.keys_in("detected")
     todo = [c for c in conversations if conversation_key(c) not in finished]
     report.counts["conversations_reused"] = len(conversations) - len(todo)
     report.counts["conversations_processed"] = len(todo)
-    processor = make_processor(options, work.root)
     engine = open_engine(options.engine, processor, options.workers)
     try:
         with _Timer(report, "language+pii_detect"):
-            shards = plan_shards(work, todo, options.shard_size, options.workers)
+            shards = plan_shards(work, todo, owners, options.shard_size, options.workers)
             run_with_progress(options, engine, "detect", shards, report)
         with _Timer(report, "pii_doc_freq"):
             # Atomically: a worker of a resumed build must never read a half-written file.
@@ -255,8 +381,10 @@ def build(store: Store, options: BuildOptions) -> BuildReport:
             dump_atomic(processor.doc_freq_path(), dict(counts))
         with _Timer(report, "pii_apply+toxicity"):
             run_with_progress(options, engine, "finish", work.shards("detected"), report)
-    finally:
-        engine.close()
+    except BaseException:
+        engine.close(abort=True)  # Ctrl-C or an error: stop the workers now, not after their shard
+        raise
+    engine.close()
     with _Timer(report, "export"):
         export(options, processor, final_conversations(work, current), report)
     return report
@@ -269,20 +397,22 @@ def export(
     report: BuildReport,
 ) -> None:
     """Parquet (and JSONL) for public/ and full/, each with its dataset card and manifest."""
-    from wildchat.curate.card import CardInfo, ScorerInfo, document_release
+    from wildchat.curate.card import CardInfo, ScorerInfo, document_release, pii_policy_text
     from wildchat.curate.export import export_release
 
     result = export_release(conversations, options.out, jsonl=options.jsonl)
     report.counts["exported_full"] = result.full.stats.rows
     report.counts["exported_public"] = result.public.stats.rows
     scorers = [
-        ScorerInfo(s.name, s.describe(), heuristic=(s.name == "offline")) for s in processor.toxicity.active
+        ScorerInfo(s.name, s.describe(), heuristic=(s.name == "offline"), fields=tuple(s.fields))
+        for s in processor.toxicity.active
     ]
+    policy = processor.pii.policy
     info = CardInfo(
         license=options.license,
         stages=["link", "assemble", "language", "pii", "toxicity", "export"],
         toxicity_scorers=scorers,
-        pii_policy=options.pii_policy,
+        pii_policy=pii_policy_text(policy.name, sorted(policy.ner_entities | policy.pattern_entities)),
         drops=dict(report.drops),
         contact=options.contact,
     )
@@ -293,6 +423,7 @@ def manifest(options: BuildOptions, report: BuildReport) -> dict[str, Any]:
     return {
         "counts": dict(report.counts),
         "dropped": dict(report.drops),
+        "notices": list(report.notices),
         "timings_s": report.timings_s,
         "options": {
             "since": options.since.isoformat() if options.since else None,
@@ -325,6 +456,7 @@ def run_build(database_url: str, options: BuildOptions) -> BuildReport:
         "conversations",
         "conversations_processed",
         "conversations_reused",
+        "work_purged_withdrawn",
         "exported_full",
         "exported_public",
     ):

@@ -2126,7 +2126,16 @@ def write_synthetic(
             for turn in log:
                 handle.write(json.dumps(turn_to_json(turn), ensure_ascii=False) + "\n")
     else:
-        _write_store(target, log, batch_size)
+        from sqlalchemy.exc import IntegrityError
+
+        try:
+            _write_store(target, log, batch_size)
+        except IntegrityError as exc:
+            # The ids come from the seed: the same seed a second time collides with itself.
+            raise ValueError(
+                f"the store already holds participants or turns with the ids of this synthetic log "
+                f"(was --seed {seed} written to it before?): use another seed or an empty store"
+            ) from exc
     return log.truth
 
 

@@ -2,7 +2,8 @@
 
 Input: JSONL (one object a line; the text is in `--field`, default `content`) or plain text (one
 message a line). Output: JSONL, one line per input line, with the input, and as asked the
-language, the redacted text with the entities found, and the toxicity scores. PII is masked in a
+language, the redacted text (`redacted`, a string — unlike the released record's `redacted`,
+a flag) with the entities found, and the toxicity scores. PII is masked in a
 single pass: document frequencies need a corpus, so the `wildchat-1m` frequency thresholds of
 `wildchat build` do not apply here.
 """
@@ -52,13 +53,28 @@ def read_records(lines: Iterable[str], text_field: str, jsonl: bool) -> Iterator
         yield record
 
 
+def read_lines(path: Path) -> Iterator[str]:
+    """The file's lines as text; a line that is not UTF-8 is a TagInputError naming it.
+
+    Decoded line by line (not by a text stream, which decodes ahead in blocks) so that the
+    error gives the right line.
+    """
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                yield raw.decode("utf-8").rstrip("\r\n")
+            except UnicodeDecodeError as exc:
+                raise TagInputError(
+                    f"line {number}: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                ) from exc
+
+
 def looks_like_jsonl(path: Path) -> bool:
     if path.suffix in (".jsonl", ".ndjson"):
         return True
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                return line.lstrip().startswith("{")
+    for line in read_lines(path):
+        if line.strip():
+            return line.lstrip().startswith("{")
     return False
 
 
@@ -82,8 +98,12 @@ class Tagger:
             self._toxicity = ToxicityStage.from_names(
                 options.toxicity_scorers, options.toxicity_options, options.toxicity_threshold
             )
-            for scorer in self._toxicity.active:
-                scorer.setup()
+            try:
+                self._toxicity.setup()
+            except (RuntimeError, OSError, ImportError) as exc:
+                from wildchat.curate.engines import StageSetupError
+
+                raise StageSetupError(f"the toxicity stage could not set up: {exc}") from exc
 
     def tag(self, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         texts = [r[self.options.text_field] for r in records]

@@ -5,6 +5,8 @@ Layout under `<out>/.work/`:
   detected/<shard>.pkl  after language + PII detection (the corpus-wide PII counts need them all)
   done/<shard>.pkl      fully tagged conversations, each with its PII span keys
   counted/<shard>.pkl   names found where NER was deferred (`CountedNames`), for the counts
+  options.json          what shaped the work (policy, scorers and their versions …): work done
+                        under other options is never reused (see pipeline.work_fingerprint)
 Files appear atomically (temp name, then rename), so a file that exists is complete. A
 conversation is known by the hash of its turn ids: extended by a later turn, it is new work.
 Pickle is used because these files never leave the build folder and hold our own dataclasses.
@@ -13,8 +15,10 @@ Pickle is used because these files never leave the build folder and hold our own
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
+import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +44,8 @@ class ShardData:
     detections: list[Any] = field(default_factory=list)  # the PII stage's per-conversation findings
     span_keys: list[list[str]] = field(default_factory=list)  # lower-cased PII spans per conversation
     deferred: list[Any] = field(default_factory=list)  # the PII stage's DeferredNer per conversation
+    # Whose each conversation is, so that a withdrawal also purges the work (it holds raw text).
+    participants: list[str] = field(default_factory=list)
 
     def keys(self) -> list[str]:
         return [conversation_key(c) for c in self.conversations]
@@ -125,6 +131,96 @@ class WorkDir:
         detected = self.path("detected", shard)
         return detected if detected.exists() else self.path("done", shard)
 
+    def remove(self, phase: str, shard: str) -> None:
+        """Delete a shard and its key list (the shard first: keys alone are never read)."""
+        path = self.path(phase, shard)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".keys").unlink(missing_ok=True)
+
     def clear_pending(self) -> None:
+        """Drop pending shards and temporary files a killed build left (they can hold raw text)."""
         for path in (self.root / "pending").glob("*"):
             path.unlink()
+        for phase in self.PHASES:
+            for path in (self.root / phase).glob(".*.tmp"):
+                path.unlink(missing_ok=True)
+        for path in self.root.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
+
+    # -- what shaped the work --------------------------------------------------------------------
+
+    def options_path(self) -> Path:
+        return self.root / "options.json"
+
+    def is_empty(self) -> bool:
+        return not any(self.shards(phase) for phase in self.PHASES) and not any(self.root.glob("*.pkl"))
+
+    def recorded_options(self) -> dict[str, Any] | None:
+        path = self.options_path()
+        if not path.exists():
+            return None
+        try:
+            recorded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            return None  # unreadable: treated like work of unknown options
+        return recorded
+
+    def record_options(self, options: dict[str, Any]) -> None:
+        path = self.options_path()
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(options, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
+
+    def reset(self) -> None:
+        """Forget all work (made under other options): everything is done again."""
+        for child in self.root.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        for phase in self.PHASES:
+            (self.root / phase).mkdir(parents=True, exist_ok=True)
+
+    # -- withdrawals -------------------------------------------------------------------------------
+
+    def purge_participants(self, withdrawn: set[str]) -> int:
+        """Remove the withdrawn participants' conversations from every shard; returns how many.
+
+        Shards are rewritten without them (atomically), so no file of the work folder keeps their
+        text, spans or hashed IP; the names found in their conversations go too.
+        """
+        if not withdrawn:
+            return 0
+        purged: set[str] = set()
+        for phase in ("detected", "done"):
+            for shard in self.shards(phase):
+                data = read_shard(self.path(phase, shard))
+                keep = [i for i, p in enumerate(data.participants) if p not in withdrawn]
+                if len(keep) == len(data.conversations):
+                    continue
+                kept = set(keep)
+                purged.update(k for i, k in enumerate(data.keys()) if i not in kept)
+                if not keep:
+                    self.remove(phase, shard)
+                    continue
+                write_atomic(self.path(phase, shard), _subset(data, keep))
+        if purged:
+            for path in sorted((self.root / "counted").glob("*.pkl")):
+                counted: CountedNames = load(path)
+                if purged & counted.found.keys():
+                    found = {k: v for k, v in counted.found.items() if k not in purged}
+                    dump_atomic(path, CountedNames(counted.policy, counted.checked, found))
+        return len(purged)
+
+
+def _subset(data: ShardData, keep: list[int]) -> ShardData:
+    def pick(values: list[Any]) -> list[Any]:
+        return [values[i] for i in keep] if values else values
+
+    return ShardData(
+        pick(data.conversations),
+        pick(data.detections),
+        pick(data.span_keys),
+        pick(data.deferred),
+        pick(data.participants),
+    )

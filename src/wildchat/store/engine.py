@@ -8,11 +8,44 @@ from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WAL_SIZE_LIMIT_BYTES = 16 * 1024 * 1024
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST:5432/DATABASE"
+
+
+class StoreUnavailable(Exception):
+    """The store cannot be used as configured. The message says which store (never with its
+    password) and why, for the operator: commands print it instead of a traceback."""
+
+
+def parse_url(url: str) -> URL:
+    """`url` parsed; StoreUnavailable when it is not a database URL."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        # Not repeated in the message: a URL that does not parse may still hold a password.
+        raise StoreUnavailable(f"database_url is not a database URL: use {URL_FORMS}") from None
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once; StoreUnavailable saying where and why when that fails."""
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        url = engine.url
+        if url.get_backend_name() == "sqlite":
+            where = f"the SQLite store {url.database}"
+        else:
+            where = f"the database at {url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+        # The driver's first line says why (refused, no such database, authentication failed);
+        # drivers do not quote passwords, and nothing of a participant's is involved yet.
+        reason = str(exc.orig).strip().split("\n", 1)[0][:300] or type(exc.orig).__name__
+        raise StoreUnavailable(f"could not connect to {where}: {reason}") from None
 
 
 def sqlite_pragmas(
@@ -41,8 +74,27 @@ def make_engine(url: str, durable_commits: bool = False, **kwargs: Any) -> Engin
     in the next fraction of a second: SQLite's WAL with synchronous=NORMAL, and the same on
     PostgreSQL with synchronous_commit=off (its fsync is most of a turn write's time there).
     `Store.withdraw` always flushes. With it: synchronous=FULL and synchronous_commit=on.
+    StoreUnavailable for a URL that is not one, of a database or driver this service lacks.
     """
-    parsed = make_url(url)
+    parsed = parse_url(url)
+    try:
+        return _make_engine(parsed, durable_commits, **kwargs)
+    except ImportError as exc:  # the dialect's driver, e.g. psycopg2 for a bare postgresql://
+        shown = parsed.render_as_string(hide_password=True)
+        raise StoreUnavailable(
+            f"the database driver of {shown} is not installed ({exc.name}): use {URL_FORMS}"
+        ) from None
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        raise StoreUnavailable(
+            f"cannot create the folder of the SQLite store {parsed.database}: {exc.strerror}"
+        ) from None
+    except NoSuchModuleError:
+        raise StoreUnavailable(
+            f"database_url names a database this service cannot use ({parsed.drivername}): use {URL_FORMS}"
+        ) from None
+
+
+def _make_engine(parsed: URL, durable_commits: bool, **kwargs: Any) -> Engine:
     # A failed statement's parameters are the turn's text: never in an exception message (logs).
     kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
@@ -53,7 +105,7 @@ def make_engine(url: str, durable_commits: bool = False, **kwargs: Any) -> Engin
         if parsed.database not in (None, "", ":memory:"):
             kwargs.setdefault("pool_size", 20)
             kwargs.setdefault("max_overflow", 20)
-        engine = create_engine(url, **kwargs)
+        engine = create_engine(parsed, **kwargs)
         synchronous: Literal["NORMAL", "FULL"] = "FULL" if durable_commits else "NORMAL"
         event.listen(engine, "connect", functools.partial(sqlite_pragmas, synchronous=synchronous))
         return engine

@@ -14,7 +14,7 @@ import secrets
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -75,6 +75,25 @@ CONSENTING_INSERT = _consenting_insert()
 
 def hash_api_key(api_key: str) -> str:
     return hashlib.sha256(api_key.encode()).hexdigest()
+
+
+def as_utc(value: datetime) -> datetime:
+    """A time to compare with the stored ones: in UTC, a naive time taken to be UTC already.
+
+    SQLite keeps times as text without their offset, so a time in another zone would be
+    compared as if it were UTC; PostgreSQL would read a naive one in the session's zone.
+    """
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _consenting_turns() -> Any:
+    """SELECT every turn of participants who have not withdrawn (JSON columns read as text)."""
+    columns = [type_coerce(c, Text) if c.name in ("messages", "params") else c for c in turns.c]
+    return (
+        select(*columns)
+        .join(participants, participants.c.id == turns.c.participant_id)
+        .where(participants.c.withdrawn_at.is_(None))
+    )
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -251,6 +270,21 @@ class Store:
             )
         return participant, api_key
 
+    def renew_consent(self, participant_id: str, terms_version: str) -> bool:
+        """Record that a participant agreed again, to `terms_version`, to the terms and to
+        publication; their key and their turns stay theirs. False if they withdrew meanwhile.
+
+        Each turn keeps the version it was collected under (`consent_version`).
+        """
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            renewed = conn.execute(
+                update(participants)
+                .where(participants.c.id == participant_id, participants.c.withdrawn_at.is_(None))
+                .values(terms_version=terms_version, agreed_terms_at=now, agreed_publication_at=now)
+            ).rowcount
+        return bool(renewed)
+
     def add_participants(self, rows: list[tuple[str, str, datetime]]) -> None:
         """Record consenting participants without keys: imports and synthetic logs.
 
@@ -407,17 +441,49 @@ class Store:
     ) -> Iterator[Turn]:
         """Every turn of consenting participants in order of arrival, streamed in batches.
 
+        `since`: only turns received at or after it; a naive time is taken to be UTC.
         With `skipped`, rows that cannot be read are counted there by reason instead of raising.
         """
-        columns = [type_coerce(c, Text) if c.name in ("messages", "params") else c for c in turns.c]
-        query = (
-            select(*columns)
-            .join(participants, participants.c.id == turns.c.participant_id)
-            .where(participants.c.withdrawn_at.is_(None))
-            .order_by(turns.c.received_at, turns.c.id)
-        )
+        query = _consenting_turns().order_by(turns.c.received_at, turns.c.id)
         if since is not None:
-            query = query.where(turns.c.received_at >= since)
+            query = query.where(turns.c.received_at >= as_utc(since))
+        yield from self._read_turns(query, batch_size, skipped)
+
+    def turns_before(
+        self,
+        before: datetime,
+        participant_ids: Collection[str] = (),
+        conversations: Collection[tuple[str, str]] = (),
+        chunk: int = 500,
+    ) -> list[Turn]:
+        """Turns of consenting participants received before `before` (naive: UTC), in order of
+        arrival: every turn of `participant_ids`, and the turns of each (participant id,
+        conversation id) in `conversations`. Unreadable rows are left out."""
+        found: dict[int, Turn] = {}
+        limit = turns.c.received_at < as_utc(before)
+        people = sorted(participant_ids)
+        for start in range(0, len(people), chunk):
+            query = _consenting_turns().where(
+                limit, turns.c.participant_id.in_(people[start : start + chunk])
+            )
+            found.update((t.id, t) for t in self._read_turns(query, 5000, Counter()))
+        pairs = sorted(set(conversations))
+        for start in range(0, len(pairs), chunk):
+            part = pairs[start : start + chunk]
+            query = _consenting_turns().where(
+                limit,
+                turns.c.conversation_id.in_({c for _p, c in part}),
+                turns.c.participant_id.in_({p for p, _c in part}),
+            )
+            wanted = set(part)
+            found.update(
+                (t.id, t)
+                for t in self._read_turns(query, 5000, Counter())
+                if (t.participant_id, t.conversation_id) in wanted
+            )
+        return sorted(found.values(), key=lambda t: (t.received_at, t.id))
+
+    def _read_turns(self, query: Any, batch_size: int, skipped: Counter[str] | None) -> Iterator[Turn]:
         with self.engine.connect() as conn:
             result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
             for row in result:

@@ -16,22 +16,47 @@ __all__ = [
     "ChatChunk",
     "ChatRequest",
     "SamplingDefaults",
+    "context_too_long",
 ]
 
 
 class BackendError(Exception):
     """The backend failed to answer (upstream down, bad upstream reply, model crashed).
 
-    The service answers `status_code` (502 unless the backend knows the request itself was at
-    fault, e.g. an upstream 400 for a too-long context); the message must be safe to show users.
+    The service answers `status_code`: 502 unless the backend knows better, 400 when the
+    request itself was at fault (a conversation too long for the model), 429 when the upstream
+    limits our rate. The message must be safe to show users; `code` and `param` are the OpenAI
+    error fields, `retry_after` (seconds) goes to the client's Retry-After.
     """
 
     status_code = 502
 
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        status_code: int | None = None,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         super().__init__(message)
         if status_code is not None:
             self.status_code = status_code
+        self.code = code
+        self.param = param
+        self.retry_after = retry_after
+
+
+def context_too_long(prompt_tokens: int, context: int) -> BackendError:
+    """A conversation longer than the model reads: the client's to shorten, as OpenAI says it."""
+    return BackendError(
+        f"The conversation is too long for this model: {prompt_tokens} tokens, and it reads at "
+        f"most {context}. Please shorten it or start a new conversation.",
+        400,
+        code="context_length_exceeded",
+        param="messages",
+    )
 
 
 class BackendNotReady(BackendError):
@@ -73,7 +98,16 @@ class ChatBackend(Protocol):
 
     @property
     def ready(self) -> bool:
-        """False while the backend is still loading; requests then get a 503."""
+        """False while the backend is still loading (or failed to); requests then get a 503."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why the backend failed to start, for the service log; None while it loads or works.
+
+        A failed backend stays failed until the service restarts: requests get a 503 that says
+        so, not one that asks them to retry.
+        """
         ...
 
     async def start(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import hashlib
 import importlib.util
@@ -31,6 +32,7 @@ from wildchat.collect.backends.base import (
     ChatChunk,
     ChatRequest,
     SamplingDefaults,
+    context_too_long,
 )
 from wildchat.records import Message, Usage
 
@@ -309,6 +311,10 @@ class LocalModelBackend(ABC, Generic[ModelT]):
         return self._model is not None and not self._closing
 
     @property
+    def failure(self) -> str | None:
+        return self._error if self._model is None else None
+
+    @property
     def load_seconds(self) -> float | None:
         """How long the last successful start() took to load the model."""
         return self._load_seconds
@@ -534,12 +540,23 @@ def _load_gguf(gguf: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    _quiet_gguf_conversion()
     kwargs: dict[str, Any] = {"gguf_file": gguf.name, "local_files_only": True}
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, **kwargs)
     model = AutoModelForCausalLM.from_pretrained(
         gguf.parent, dtype=torch.float32, **kwargs, **_dequantize_option()
     )
     return model, tokenizer
+
+
+def _quiet_gguf_conversion() -> None:
+    """Turn off the progress bar of transformers' GGUF conversion, which it draws on stderr
+    whatever `disable_progress_bar()` says: the service logs JSON lines there."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_loading
+
+    bar = getattr(gguf_loading, "tqdm", None)
+    if bar is not None and not isinstance(bar, functools.partial):
+        gguf_loading.tqdm = functools.partial(bar, disable=True)  # type: ignore[attr-defined]
 
 
 def _dequantize_option() -> dict[str, Any]:
@@ -639,10 +656,7 @@ def _token_budget(model: PreTrainedModel, prompt_tokens: int, requested: int | N
     context = getattr(model.config, "max_position_embeddings", None)
     if isinstance(context, int) and context > 0:
         if prompt_tokens >= context:
-            raise BackendError(
-                f"The conversation is too long for this model: {prompt_tokens} tokens, "
-                f"and it reads at most {context}."
-            )
+            raise context_too_long(prompt_tokens, context)
         budget = min(budget, context - prompt_tokens)
     return budget
 

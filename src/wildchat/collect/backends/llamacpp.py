@@ -4,11 +4,12 @@ the weights quantized, but `llama-cpp-python` compiles from source, so it is an 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest
+from wildchat.collect.backends.base import BackendError, ChatChunk, ChatRequest, context_too_long
 from wildchat.collect.backends.embedded import (
     LocalModelBackend,
     StreamSink,
@@ -18,6 +19,8 @@ from wildchat.collect.backends.embedded import (
 from wildchat.records import Usage
 
 INSTALL_LLAMA_CPP = "pip install 'wildchat[llama-cpp]'"
+# How llama-cpp-python refuses a prompt longer than its context window (a ValueError).
+_CONTEXT_EXCEEDED = re.compile(r"Requested tokens \((\d+)\) exceed context window of (\d+)")
 
 
 class LlamaCppBackend(LocalModelBackend[Any]):
@@ -123,6 +126,12 @@ class _LlamaWork:
                     return
                 sink.send_text(text)
                 finish_reason = reason or finish_reason
+        except ValueError as error:
+            exceeded = _CONTEXT_EXCEEDED.search(str(error))
+            if exceeded is None:
+                raise
+            # The client's to shorten (a 400), not the model failing (a 502 the SDK retries).
+            raise context_too_long(int(exceeded[1]), int(exceeded[2])) from error
         finally:
             # Closing the generator is what stops llama.cpp when we leave early.
             close = getattr(chunks, "close", None)

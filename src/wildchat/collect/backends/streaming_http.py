@@ -57,6 +57,8 @@ class Response(asyncio.Protocol):
         self._error: HttpError | None = None
         self._waiter: asyncio.Future[None] | None = None
         self.reused = False
+        # The one header the relay passes on: how long an upstream that answers 429 asks us to wait.
+        self.retry_after: str | None = None
 
     # -- asyncio.Protocol ------------------------------------------------------------------------
 
@@ -84,6 +86,8 @@ class Response(asyncio.Protocol):
         name = name.lower()
         if name == b"content-length" or (name == b"transfer-encoding" and b"chunked" in value.lower()):
             self._framed = True
+        elif name == b"retry-after":
+            self.retry_after = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
         self.status = self._parser.get_status_code()
@@ -128,6 +132,7 @@ class Response(asyncio.Protocol):
         """Ready for the next request on this connection."""
         self._parser = httptools.HttpResponseParser(self)
         self.status = 0
+        self.retry_after = None
         self._headers_done = self._framed = self._complete = self._keep_alive = False
         self.reused = True
 

@@ -7,9 +7,14 @@ lists the models and is the opt-in streaming client (`upstream_client = "sdk"`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import math
+import re
 from collections.abc import AsyncGenerator, AsyncIterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 
 import openai
@@ -31,8 +36,14 @@ log = logging.getLogger("wildchat.collect")
 UpstreamClient = Literal["http", "sdk"]
 
 # Upstream statuses that mean "the client's request was wrong" (e.g. context too long), passed
-# on as a 400; anything else is the upstream failing, a 502.
+# on as a 400 with the upstream's message; 429 (the upstream limits our rate) as a 429 with its
+# Retry-After; anything else is the upstream failing, a 502.
 CLIENT_FAULT_STATUSES = {400, 413, 422}
+RATE_LIMITED = 429
+UNREACHABLE = "the upstream model server is unreachable"
+# Longest upstream error message passed on to the client.
+MAX_MESSAGE_CHARS = 2000
+_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 # As many connections as the SDK's pool: each streaming turn holds one for its length.
 MAX_CONNECTIONS = 1000
 # Longest server-sent-events line accepted.
@@ -72,17 +83,29 @@ class UpstreamBackend:
         self._streaming: StreamingHttpClient | None = None
         self._models: list[str] = []
         self._send_stream_options = True
+        # Whether the upstream answered the last time we connected (None: not tried yet).
+        self.reachable: bool | None = None
 
     @property
     def ready(self) -> bool:
         return True
 
+    @property
+    def failure(self) -> str | None:
+        return None  # an upstream that is down may come back: each request tries again
+
     async def start(self) -> None:
-        try:
+        # The upstream may come up after us; models are listed again on demand.
+        with contextlib.suppress(BackendError):
             await self.refresh_models()
-        except BackendError as exc:
-            # The upstream may come up after us; models are listed again on demand.
-            log.warning("upstream model list unavailable at start", extra={"reason": str(exc)})
+
+    def _reached(self, reachable: bool, reason: str = "") -> None:
+        """Note whether the upstream answered, and log when that changes (not on every request)."""
+        if reachable and self.reachable is False:
+            log.info("the upstream answers again")
+        elif not reachable and self.reachable is not False:
+            log.warning("the upstream is unreachable", extra={"reason": reason})
+        self.reachable = reachable
 
     async def close(self) -> None:
         if self._streaming is not None:
@@ -94,7 +117,10 @@ class UpstreamBackend:
         try:
             page = await self._client.models.list()
         except openai.OpenAIError as exc:
-            raise BackendError(f"could not list the upstream's models ({type(exc).__name__})") from exc
+            reason = f"could not list the upstream's models ({type(exc).__name__})"
+            self._reached(False, reason)
+            raise BackendError(reason) from exc
+        self._reached(True)
         names = sorted(model.id for model in page.data)
         if self.only_models:
             names = [n for n in self.only_models if n in names]
@@ -166,7 +192,9 @@ class UpstreamBackend:
         except HttpTimeout as exc:
             raise BackendError("the upstream model server timed out") from exc
         except HttpError as exc:
-            raise BackendError("the upstream model server is unreachable") from exc
+            self._reached(False, UNREACHABLE)
+            raise BackendError(UNREACHABLE) from exc
+        self._reached(True)
         status = response.status
         if status < 300:
             return response  # redirects are not followed: a POST must not turn into a GET
@@ -182,8 +210,10 @@ class UpstreamBackend:
             # Older servers reject stream_options; ask again without usage reporting.
             self._send_stream_options = False
             return await self._http_open(request)
-        ours = 400 if status in CLIENT_FAULT_STATUSES else 502
-        raise BackendError(f"the upstream model server answered {status}", ours)
+        answer: Any = None
+        with contextlib.suppress(ValueError):
+            answer = json.loads(detail)
+        raise upstream_rejection(status, answer, response.retry_after)
 
     async def _http_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
         """The `data:` lines of the reply, split from whatever the socket delivered, up to `[DONE]`.
@@ -251,12 +281,14 @@ class UpstreamBackend:
                 # Older servers reject stream_options; ask again without usage reporting.
                 self._send_stream_options = False
                 return await self._sdk_open(request)
-            status = 400 if exc.status_code in CLIENT_FAULT_STATUSES else 502
-            raise BackendError(f"the upstream model server answered {exc.status_code}", status) from exc
+            retry_after = exc.response.headers.get("retry-after")
+            raise upstream_rejection(exc.status_code, exc.body, retry_after) from exc
         except openai.APITimeoutError as exc:
             raise BackendError("the upstream model server timed out") from exc
         except openai.APIConnectionError as exc:
-            raise BackendError("the upstream model server is unreachable") from exc
+            self._reached(False, UNREACHABLE)
+            raise BackendError(UNREACHABLE) from exc
+        self._reached(True)
         return manager, response
 
     async def _sdk_lines(self, request: ChatRequest) -> AsyncGenerator[str, None]:
@@ -267,6 +299,50 @@ class UpstreamBackend:
         finally:
             # Closing releases the upstream connection at once when our client went away.
             await manager.__aexit__(None, None, None)
+
+
+def upstream_rejection(status: int, body: Any, retry_after: str | None) -> BackendError:
+    """The error for an upstream's answer `status` (not 2xx), `body` its JSON (None if it had none):
+    the upstream's message, code and param for a request it found at fault, a 429 with the wait
+    it asks for, else a 502."""
+    error = body.get("error", body) if isinstance(body, dict) else body
+    fields: dict[str, Any] = error if isinstance(error, dict) else {"message": error}
+    code = fields.get("code")
+    code = code if isinstance(code, str) and _ERROR_CODE.fullmatch(code) else None
+    if status == RATE_LIMITED:
+        wait = retry_seconds(retry_after)
+        when = f"in {wait} s" if wait is not None else "in a moment"
+        # Our own words: OpenAI's message names the operator's organisation and its quota.
+        return BackendError(
+            f"The upstream model server is rate-limiting this service. Please try again {when}.",
+            RATE_LIMITED,
+            code=code or "rate_limit_exceeded",
+            retry_after=wait,
+        )
+    if status in CLIENT_FAULT_STATUSES:
+        message, param = fields.get("message"), fields.get("param")
+        text = message.strip()[:MAX_MESSAGE_CHARS] if isinstance(message, str) else ""
+        return BackendError(
+            text or f"The upstream model server rejected the request ({status}).",
+            400,
+            code=code or "upstream_rejected",
+            param=param if isinstance(param, str) else None,
+        )
+    return BackendError(f"the upstream model server answered {status}")
+
+
+def retry_seconds(value: str | None) -> int | None:
+    """A Retry-After header (seconds, or an HTTP date) in whole seconds; None if there is none."""
+    if not value:
+        return None
+    if re.fullmatch(r"\s*\d{1,9}(\.\d*)?\s*", value):
+        return math.ceil(float(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    return max(0, math.ceil((when - datetime.now(UTC)).total_seconds()))
 
 
 async def _relay(lines: AsyncGenerator[str, None]) -> AsyncIterator[ChatChunk]:

@@ -13,6 +13,9 @@ const STORAGE = {
 const OPENAI_SETTINGS = { temperature: 1, top_p: 1 };
 const MODEL_POLL_MS = 5000;
 const TITLE_CHARS = 60;
+const TERMS_CHANGED =
+  "The terms have changed since you agreed to them. Please read them and agree again to keep " +
+  "chatting. If you do not agree, you can delete your data instead.";
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -27,6 +30,7 @@ const el = {
   confirmConsent: $("confirm-consent"),
   consentBack: $("consent-back"),
   consentError: $("consent-error"),
+  gateDelete: $("gate-delete"),
   sidebar: $("sidebar"),
   sidebarToggle: $("sidebar-toggle"),
   sidebarClose: $("sidebar-close"),
@@ -89,6 +93,7 @@ const state = {
   modelPoll: 0,
   ready: false, // startChat() finished: models, session and the open conversation are loaded
   queued: false, // a message was sent before that: it goes out as soon as the chat is ready
+  awaitingModel: false, // the notice says the model is still loading: replace it once it is ready
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -153,6 +158,7 @@ async function api(path, { method = "GET", body, signal } = {}) {
   if (!res.ok) {
     const error = await errorFromResponse(res);
     if (res.status === 401 && path !== "/api/consent") sessionLost();
+    if (error.code === "consent_outdated") termsChanged();
     throw error;
   }
   return res.status === 204 ? null : res.json();
@@ -227,6 +233,7 @@ function announce(text) {
 }
 
 function showNotice(text, kind = "error") {
+  state.awaitingModel = false;
   el.notice.className = `notice${kind === "error" ? "" : ` notice-${kind}`}`;
   el.notice.textContent = text;
   el.notice.hidden = false;
@@ -272,7 +279,9 @@ const finePointer = window.matchMedia("(pointer: fine)");
 // ---------------------------------------------------------------------------------------------
 // Consent gate
 
-function showGate(message) {
+/** The consent gate; `outdated`: the participant agreed to earlier terms, and may delete their
+ * data from here instead of agreeing again. */
+function showGate(message, { outdated = false } = {}) {
   abortReply();
   state.ready = false;
   releaseQueued();
@@ -287,6 +296,7 @@ function showGate(message) {
   el.consentError.hidden = true;
   el.consentNotice.hidden = !message;
   el.consentNotice.textContent = message || "";
+  el.gateDelete.hidden = !outdated;
   document.body.dataset.consented = "false";
   window.scrollTo(0, 0);
   el.consentTitle.focus();
@@ -297,6 +307,11 @@ function sessionLost() {
   if (el.consent.hidden) {
     showGate("Your session has ended. Please agree to the terms again to keep chatting.");
   }
+}
+
+/** The terms changed since the participant agreed (403 consent_outdated): ask again. */
+function termsChanged() {
+  if (el.consent.hidden) showGate(TERMS_CHANGED, { outdated: true });
 }
 
 function openStep2() {
@@ -362,7 +377,8 @@ async function startChat() {
   const [session] = await Promise.allSettled([api("/api/session"), loadModels(), loadConversations()]);
   if (session.status === "fulfilled") {
     if (!session.value.consented) {
-      sessionLost();
+      if (session.value.consent_outdated) termsChanged();
+      else sessionLost();
       return;
     }
     state.defaultModel = session.value.default_model;
@@ -388,17 +404,26 @@ async function loadModels() {
     const result = await api("/v1/models");
     state.models = Array.isArray(result?.data) ? result.data : [];
   } catch (err) {
-    if (err.status === 401) return;
+    if (err.status === 401 || err.code === "consent_outdated") return; // the gate is showing
     state.models = [];
     el.modelName.textContent = "Model list unavailable";
     el.modelInfo.textContent = describeError(err);
     return;
   }
   renderModels();
-  // A model still loading: look again shortly so the page notices when it is ready.
-  if (state.models.some((m) => m.ready === false)) {
+  if (state.awaitingModel && currentModel()?.ready) {
+    showNotice("The model is ready now. Send your message again.", "info");
+  }
+  // A model still loading (not one that failed to): look again shortly, to notice when it is ready.
+  if (state.models.some((m) => m.ready === false && m.status !== "failed")) {
     state.modelPoll = setTimeout(loadModels, MODEL_POLL_MS);
   }
+}
+
+/** A model's name in the picker, with its state while it cannot answer. */
+function modelLabel(model) {
+  if (model.status === "failed") return `${model.id} (unavailable)`;
+  return model.ready === false ? `${model.id} (loading…)` : model.id;
 }
 
 function renderModels() {
@@ -411,7 +436,7 @@ function renderModels() {
   el.modelName.hidden = models.length >= 2;
   el.modelSelect.replaceChildren(
     ...models.map((m) => {
-      const option = new Option(m.ready === false ? `${m.id} (loading…)` : m.id, m.id);
+      const option = new Option(modelLabel(m), m.id);
       option.selected = m.id === state.model;
       return option;
     }),
@@ -437,9 +462,12 @@ function renderModelInfo() {
   el.modelInfo.textContent = model.description || `Answers come from ${model.id}.`;
   el.modelInfo.title = el.modelInfo.textContent;
   // With a picker, the option label already says "loading"; the pill is for the single-model case.
+  const failed = model.status === "failed";
   el.modelStatus.hidden = model.ready !== false || state.models.length > 1;
-  el.modelStatus.textContent = "Loading";
-  if (model.ready === false) {
+  el.modelStatus.textContent = failed ? "Unavailable" : "Loading";
+  if (failed) {
+    el.modelInfo.textContent = `${model.id} could not be loaded on this server, so it cannot answer right now.`;
+  } else if (model.ready === false) {
     el.modelInfo.textContent = `${el.modelInfo.textContent} (still loading: replies start once it is ready)`;
   }
   el.prompt.placeholder = `Message ${model.id}`;
@@ -902,13 +930,22 @@ function handleSendError(err) {
       // request does not go through api(), so call it here too).
       sessionLost();
       return;
+    case 403:
+      if (err.code === "consent_outdated") termsChanged();
+      else showNotice(describeError(err));
+      return;
     case 429: {
       const wait = err.retryAfter ?? 10;
       startCooldown(err.message, wait);
       return;
     }
     case 503:
-      showNotice(`${err.message} Your message is still in the box: send it again in a moment.`, "warn");
+      if (err.code === "model_failed") {
+        showNotice(err.message);
+      } else {
+        showNotice(`${err.message} Your message is still in the box: send it again in a moment.`, "warn");
+        state.awaitingModel = true;
+      }
       loadModels();
       return;
     default:
@@ -1169,13 +1206,15 @@ function wire() {
   });
   el.termsClose.addEventListener("click", () => el.termsDialog.close());
 
-  // Delete my data
-  el.deleteData.addEventListener("click", () => {
-    closeSidebar();
-    el.deleteError.hidden = true;
-    el.deleteDialog.showModal();
-    el.deleteCancel.focus(); // the safe choice has focus
-  });
+  // Delete my data: from the sidebar, or from the gate by someone who agreed to earlier terms
+  for (const button of [el.deleteData, el.gateDelete]) {
+    button.addEventListener("click", () => {
+      closeSidebar();
+      el.deleteError.hidden = true;
+      el.deleteDialog.showModal();
+      el.deleteCancel.focus(); // the safe choice has focus
+    });
+  }
   el.deleteCancel.addEventListener("click", () => el.deleteDialog.close());
   el.deleteForm.addEventListener("submit", deleteMyData);
 
@@ -1195,6 +1234,8 @@ function init() {
   wire();
   if (document.body.dataset.consented === "true") {
     startChat();
+  } else if (document.body.dataset.consentOutdated === "true") {
+    showGate(TERMS_CHANGED, { outdated: true });
   } else {
     showGate();
   }
