@@ -7,45 +7,25 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.curate.builds import Synthetic, api_turn, build_command, options, synthetic_store, user_turns
 from wildchat.curate.export import read_conversations
 from wildchat.curate.link import conversation_hash
-from wildchat.curate.pipeline import BuildOptions, build
-from wildchat.curate.synth import GroundTruth, write_synthetic
+from wildchat.curate.pipeline import build
 from wildchat.records import Conversation, ConversationMessage, Turn
 from wildchat.store import Store, make_engine, migrate
 
-N_TURNS = 300
-
 
 @pytest.fixture
-def synthetic(tmp_path: Path) -> Iterator[tuple[Store, GroundTruth, str]]:
-    url = f"sqlite:///{tmp_path / 'log.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    store = Store(engine)
-    truth = write_synthetic(store, N_TURNS, seed=11)
-    yield store, truth, url
-    engine.dispose()
-
-
-def options(out: Path, **overrides: Any) -> BuildOptions:
-    values: dict[str, Any] = {"out": out, "workers": 1, "language_accuracy": "low", "progress": False}
-    values.update(overrides)
-    return BuildOptions(**values)
-
-
-def user_turns(conversation: Conversation) -> tuple[int, ...]:
-    return tuple(m.turn_identifier for m in conversation.conversation if m.role == "user")
+def synthetic(tmp_path: Path) -> Iterator[Synthetic]:
+    yield from synthetic_store(tmp_path, 300, seed=11)
 
 
 def original_messages(store: Store, conversation: Conversation) -> list[ConversationMessage]:
@@ -59,9 +39,7 @@ def original_messages(store: Store, conversation: Conversation) -> list[Conversa
     return originals
 
 
-def test_released_hash_is_over_the_released_messages(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_released_hash_is_over_the_released_messages(synthetic: Synthetic, tmp_path: Path) -> None:
     """A hash of the unredacted text would let anyone confirm a guess at a replaced e-mail."""
     store, _truth, _url = synthetic
     out = tmp_path / "release"
@@ -75,9 +53,7 @@ def test_released_hash_is_over_the_released_messages(
         assert conversation.conversation_hash != conversation_hash(original_messages(store, conversation))
 
 
-def test_other_options_redo_the_work_instead_of_reusing_it(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_other_options_redo_the_work_instead_of_reusing_it(synthetic: Synthetic, tmp_path: Path) -> None:
     store, truth, _url = synthetic
     out = tmp_path / "release"
     build(store, options(out))
@@ -102,9 +78,7 @@ def _row(conversation: Conversation) -> str:
     return json.dumps([(m.turn_identifier, m.content) for m in conversation.conversation])
 
 
-def test_work_of_an_older_version_is_not_reused(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_work_of_an_older_version_is_not_reused(synthetic: Synthetic, tmp_path: Path) -> None:
     store, truth, _url = synthetic
     out = tmp_path / "release"
     build(store, options(out))
@@ -114,9 +88,7 @@ def test_work_of_an_older_version_is_not_reused(
     assert "older version" in report.notices[0]
 
 
-def test_withdrawn_text_is_purged_from_the_work_folder(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_withdrawn_text_is_purged_from_the_work_folder(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
     out = tmp_path / "release"
     turns = list(store.iter_turns())
@@ -141,9 +113,7 @@ def _tree_holds(root: Path, needle: bytes) -> bool:
     return any(needle in p.read_bytes() for p in root.rglob("*") if p.is_file())
 
 
-def test_finished_shards_leave_no_key_lists_behind(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_finished_shards_leave_no_key_lists_behind(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
     out = tmp_path / "release"
     build(store, options(out, shard_size=10))
@@ -157,9 +127,7 @@ def test_finished_shards_leave_no_key_lists_behind(
 # -- since -------------------------------------------------------------------------------------
 
 
-def test_since_takes_the_conversations_that_cross_it_whole(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_since_takes_the_conversations_that_cross_it_whole(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
     times = sorted(t.received_at for t in store.iter_turns())
     cutoff = times[len(times) // 2]
@@ -182,23 +150,7 @@ def test_since_takes_the_conversations_that_cross_it_whole(
 
 
 def _turn_at(store: Store, when: datetime) -> Turn:
-    from wildchat.records import Channel, Message, Usage, new_turn_id
-
-    participant, _key = store.create_participant("v1")
-    turn = Turn(
-        id=new_turn_id(),
-        received_at=when,
-        completed_at=when + timedelta(seconds=1),
-        model="gpt-test",
-        messages=[Message("user", "What is the capital of Portugal?")],
-        params={},
-        channel=Channel.API,
-        participant_id=participant.id,
-        consent_version="v1",
-        response="Lisbon.",
-        finish_reason="stop",
-        usage=Usage(1, 1),
-    )
+    turn = api_turn(store, at=when)
     assert store.append_turn(turn)
     return turn
 
@@ -225,15 +177,10 @@ def test_since_with_an_offset_compares_instants(database_url: str) -> None:
 # -- Ctrl-C ------------------------------------------------------------------------------------
 
 
-def test_ctrl_c_stops_promptly_with_one_line(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_ctrl_c_stops_promptly_with_one_line(synthetic: Synthetic, tmp_path: Path) -> None:
     _store, _truth, url = synthetic
     out = tmp_path / "release"
-    command = [
-        sys.executable, "-m", "wildchat.cli", "build", "--out", str(out), "--database-url", url,
-        "--workers", "2", "--language-accuracy", "low", "--shard-size", "5", "--no-progress",
-    ]  # fmt: skip
+    command = build_command(url, out, workers=2, shard_size=5)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
     pending = out / ".work" / "pending"

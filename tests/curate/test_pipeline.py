@@ -5,46 +5,25 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 
+from tests.curate.builds import Synthetic, api_turn, build_command, options, synthetic_store, user_turns
 from wildchat.curate.export import read_conversations
-from wildchat.curate.pipeline import BuildOptions, build
-from wildchat.curate.synth import GroundTruth, write_synthetic
-from wildchat.records import Channel, Conversation, Message, Turn, Usage, new_turn_id
+from wildchat.curate.pipeline import build
 from wildchat.store import Store, make_engine, migrate
 from wildchat.store.tables import turns as turns_table
 
-N_TURNS = 160
-
 
 @pytest.fixture
-def synthetic(tmp_path: Path) -> Iterator[tuple[Store, GroundTruth, str]]:
-    url = f"sqlite:///{tmp_path / 'log.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    store = Store(engine)
-    truth = write_synthetic(store, N_TURNS, seed=7)
-    yield store, truth, url
-    engine.dispose()
-
-
-def options(out: Path, **overrides: Any) -> BuildOptions:
-    values: dict[str, Any] = {"out": out, "workers": 1, "language_accuracy": "low", "progress": False}
-    values.update(overrides)
-    return BuildOptions(**values)
-
-
-def turn_ids(conversation: Conversation) -> tuple[int, ...]:
-    return tuple(m.turn_identifier for m in conversation.conversation if m.role == "user")
+def synthetic(tmp_path: Path) -> Iterator[Synthetic]:
+    yield from synthetic_store(tmp_path, 160, seed=7)
 
 
 def rows(folder: Path) -> list[dict[str, Any]]:
@@ -52,13 +31,13 @@ def rows(folder: Path) -> list[dict[str, Any]]:
     return sorted(found, key=lambda r: [m["turn_identifier"] for m in r["conversation"]])
 
 
-def test_build_links_tags_and_exports(synthetic: tuple[Store, GroundTruth, str], tmp_path: Path) -> None:
+def test_build_links_tags_and_exports(synthetic: Synthetic, tmp_path: Path) -> None:
     store, truth, _url = synthetic
     out = tmp_path / "release"
     report = build(store, options(out))
     full = list(read_conversations(out / "full"))
     # Linking: exactly the conversations the generator made.
-    assert sorted(turn_ids(c) for c in full) == sorted(tuple(c) for c in truth.expected)
+    assert sorted(user_turns(c) for c in full) == sorted(tuple(c) for c in truth.expected)
     assert report.counts["exported_full"] == len(truth.expected)
     dropped = {reason: list(truth.dropped.values()).count(reason) for reason in set(truth.dropped.values())}
     for reason, count in dropped.items():
@@ -78,7 +57,7 @@ def test_build_links_tags_and_exports(synthetic: tuple[Store, GroundTruth, str],
     assert (out / "full" / "README.md").is_file() and (out / "full" / "manifest.json").is_file()
 
 
-def test_release_loads_with_datasets(synthetic: tuple[Store, GroundTruth, str], tmp_path: Path) -> None:
+def test_release_loads_with_datasets(synthetic: Synthetic, tmp_path: Path) -> None:
     datasets = pytest.importorskip("datasets")
     store, truth, _url = synthetic
     out = tmp_path / "release"
@@ -90,9 +69,7 @@ def test_release_loads_with_datasets(synthetic: tuple[Store, GroundTruth, str], 
     assert loaded.features == wildchat_features()
 
 
-def test_withdrawn_participants_never_appear(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_withdrawn_participants_never_appear(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
     by_participant: dict[str, set[int]] = {}
     for turn in store.iter_turns():
@@ -101,13 +78,11 @@ def test_withdrawn_participants_never_appear(
     store.withdraw(leaving)
     out = tmp_path / "release"
     build(store, options(out))
-    released = {i for c in read_conversations(out / "full") for i in turn_ids(c)}
+    released = {i for c in read_conversations(out / "full") for i in user_turns(c)}
     assert released and not (released & by_participant[leaving])
 
 
-def test_corrupt_rows_are_skipped_and_counted(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_corrupt_rows_are_skipped_and_counted(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
     victim = next(iter(store.iter_turns())).id
     with store.engine.begin() as conn:
@@ -117,34 +92,11 @@ def test_corrupt_rows_are_skipped_and_counted(
     assert report.counts["exported_full"] > 0
 
 
-def _extra_turn(store: Store, prompt: str = "What is the capital of Portugal?", days: float = 1) -> Turn:
-    participant, _key = store.create_participant("v1")
-    return Turn(
-        id=new_turn_id(),
-        received_at=datetime.now(UTC) + timedelta(days=days),
-        completed_at=datetime.now(UTC) + timedelta(days=days, seconds=2),
-        model="gpt-test",
-        messages=[Message("user", prompt)],
-        params={"stream": True},
-        channel=Channel.API,
-        participant_id=participant.id,
-        consent_version="v1",
-        response="Lisbon is the capital of Portugal.",
-        finish_reason="stop",
-        usage=Usage(8, 7),
-        hashed_ip="b" * 64,
-        user_agent="curl/8",
-        accept_language="en",
-    )
-
-
-def test_incremental_build_reuses_finished_work(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_incremental_build_reuses_finished_work(synthetic: Synthetic, tmp_path: Path) -> None:
     store, truth, _url = synthetic
     out = tmp_path / "release"
     build(store, options(out))
-    store.append_turn(_extra_turn(store))
+    store.append_turn(api_turn(store))
     report = build(store, options(out))
     assert report.counts["conversations_processed"] == 1
     assert report.counts["conversations_reused"] == len(truth.expected)
@@ -160,12 +112,12 @@ def test_names_are_counted_in_earlier_builds_deferred_messages(
     migrate(engine)
     store = Store(engine)
     for i in range(earlier_mentions):
-        store.append_turn(_extra_turn(store, f"Please ask Oliver Bennett about invoice {i}.", days=i / 1000))
+        store.append_turn(api_turn(store, f"Please ask Oliver Bennett about invoice {i}.", days=i / 1000))
     out = tmp_path / "release"
     first = build(store, options(out, workers=2))
     assert first.counts["pii.deferred_messages"] >= earlier_mentions
     assert first.counts["pii.names_to_count"] == 0  # nothing could be replaced yet: no NER at all
-    store.append_turn(_extra_turn(store, "My name is Oliver Bennett and I need a cover letter.", days=2))
+    store.append_turn(api_turn(store, "My name is Oliver Bennett and I need a cover letter.", days=2))
     second = build(store, options(out, workers=2))
     assert second.counts["conversations_processed"] == 1
     assert second.counts["pii.names_to_count"] == 1
@@ -181,28 +133,19 @@ def test_names_are_counted_in_earlier_builds_deferred_messages(
     engine.dispose()
 
 
-def test_since_limits_the_turns_read(synthetic: tuple[Store, GroundTruth, str], tmp_path: Path) -> None:
+def test_since_limits_the_turns_read(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
-    extra = _extra_turn(store)
+    extra = api_turn(store)
     store.append_turn(extra)
     report = build(store, options(tmp_path / "release", since=extra.received_at))
     assert report.counts["exported_full"] == 1
 
 
-def _build_command(url: str, out: Path, *extra: str) -> list[str]:
-    return [
-        sys.executable, "-m", "wildchat.cli", "build", "--out", str(out), "--database-url", url,
-        "--workers", "1", "--language-accuracy", "low", "--shard-size", "10", "--no-progress", *extra,
-    ]  # fmt: skip
-
-
-def test_resume_after_sigkill_redoes_nothing_finished(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_resume_after_sigkill_redoes_nothing_finished(synthetic: Synthetic, tmp_path: Path) -> None:
     store, truth, url = synthetic
     out = tmp_path / "release"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(_build_command(url, out), env=env, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(build_command(url, out), env=env, stderr=subprocess.DEVNULL)
     done = out / ".work" / "done"
     deadline = time.monotonic() + 240
     while not (done.is_dir() and len(list(done.glob("*.pkl"))) >= 2):
@@ -222,9 +165,7 @@ def test_resume_after_sigkill_redoes_nothing_finished(
 
 
 @pytest.mark.slow
-def test_ray_engine_builds_the_same_dataset(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_ray_engine_builds_the_same_dataset(synthetic: Synthetic, tmp_path: Path) -> None:
     pytest.importorskip("ray")
     store, _truth, _url = synthetic
     build(store, options(tmp_path / "local", workers=1))
@@ -233,9 +174,7 @@ def test_ray_engine_builds_the_same_dataset(
     assert rows(tmp_path / "local" / "public") == rows(tmp_path / "ray" / "public")
 
 
-def test_local_processes_build_the_same_dataset(
-    synthetic: tuple[Store, GroundTruth, str], tmp_path: Path
-) -> None:
+def test_local_processes_build_the_same_dataset(synthetic: Synthetic, tmp_path: Path) -> None:
     store, _truth, _url = synthetic
     build(store, options(tmp_path / "one", workers=1))
     build(store, options(tmp_path / "two", workers=2))

@@ -15,10 +15,11 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
 from wildchat import __version__
+from wildchat.asgi import HeadAsGetMiddleware
 from wildchat.collect import api, participants, web
 from wildchat.collect.errors import install_error_handlers
 from wildchat.collect.logs import route_uncaught_exceptions
-from wildchat.collect.middleware import BodyLimitMiddleware, HeadAsGetMiddleware, RequestLogMiddleware
+from wildchat.collect.middleware import BodyLimitMiddleware, RequestLogMiddleware
 from wildchat.collect.models import ModelRegistry
 from wildchat.collect.privacy import (
     ClientAddressResolver,

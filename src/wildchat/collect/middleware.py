@@ -57,27 +57,6 @@ class BodyLimitMiddleware:
         await error.response()(scope, receive, send)
 
 
-class HeadAsGetMiddleware:
-    """Answers HEAD as GET, without the body (RFC 9110): FastAPI routes declare GET alone, so
-    the HEAD that monitors and `curl -I` send would get a 405."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def headless(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                message = {**message, "body": b""}
-            await send(message)
-
-        # A copy: the server keeps its own scope, and still knows to send no body.
-        await self.app({**scope, "method": "GET"}, receive, headless)
-
-
 class RequestLogMiddleware:
     """One JSON line per request: method, path, status, duration. No query string, no address."""
 

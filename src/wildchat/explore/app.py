@@ -29,8 +29,8 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from wildchat.asgi import HeadAsGetMiddleware
 from wildchat.explore.apidocs import api_reference
 from wildchat.explore.backend import Explorer, conversation_detail, open_explorer
 from wildchat.explore.markdown import render_markdown
@@ -111,28 +111,6 @@ def page_state(request: Request) -> tuple[SearchParams, str | None]:
     return params, None
 
 
-class HeadAsGet:
-    """Answers HEAD as GET without the body: every GET resource should answer HEAD (RFC 9110),
-    and FastAPI's routes answer only the methods they name (HEAD / was a 405)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-
-        async def headers_only(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
-
-
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """The schema as the server behaves: FastAPI lists a 422 HTTPValidationError for every
     operation with parameters, but invalid_request() answers those with a 400 in the OpenAI
@@ -179,7 +157,7 @@ def create_app(target: str | Path, explorer: Explorer | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(HeadAsGetMiddleware)
     templates = Jinja2Templates(env=_environment())
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     choices = index.facet_choices()
