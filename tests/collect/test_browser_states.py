@@ -82,6 +82,7 @@ def test_the_page_follows_a_model_from_loading_to_ready_and_shows_a_failed_one(
             "() => document.getElementById('notice').textContent.includes('ready now')", timeout=15_000
         )
         page.select_option("#model-select", "broken")
+        assert page.is_hidden("#notice")  # "ready now" spoke of the other model
         assert page.text_content("#model-info") == (
             "broken could not be loaded on this server, so it cannot answer right now."
         )

@@ -1168,6 +1168,9 @@ function wire() {
 
   // Model and settings
   el.modelSelect.addEventListener("change", () => {
+    // A notice ("still loading", "ready now", a failed send) spoke of the model left behind.
+    hideNotice();
+    state.awaitingModel = false;
     selectModel(el.modelSelect.value);
     localStorage.setItem(STORAGE.model, state.model);
   });
