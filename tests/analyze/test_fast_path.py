@@ -123,5 +123,5 @@ def test_offline_scores_of_our_builds_are_marked(tmp_path: Path) -> None:
     # user turns flagged by OpenAI Moderation: 1 of 4 in each copy; only ours is the heuristic's
     assert "| User turns · OpenAI Moderation | 25.00% † | 25.00% | 25.00% |" in text
     # scored() has Detoxify scores too: with only the offline scorer run, they are its stand-in's
-    assert "† ours (Detoxify and OpenAI Moderation): scored by \\`wildchat build\\`'s offline" in text
+    assert "† ours (Detoxify and OpenAI Moderation): scored by wildchat build's offline" in text
     assert "† api" not in text and "† external" not in text

@@ -213,7 +213,7 @@ def stand_in_note(stats: Stats, fields: Iterable[str] = _REAL_SCORER) -> str:
     if not parts:
         return ""
     return (
-        f"{STAND_IN} {'; '.join(parts)}: scored by `wildchat build`'s offline rule-based scorer "
+        f"{STAND_IN} {'; '.join(parts)}: scored by wildchat build's offline rule-based scorer "
         "(its manifest.json), a stand-in filling the field, not the OpenAI Moderation API or Detoxify: "
         "compare with other datasets' figures with care."
     )
@@ -244,7 +244,7 @@ def toxicity_table(stats: Stats) -> Table:
             )
     threshold = next(iter(stats.values()))["toxicity"]["threshold"] if stats else 0.1
     note = (
-        f"Detoxify flags toxicity > {threshold}; OpenAI Moderation its own `flagged`. "
+        f"Detoxify flags toxicity > {threshold}; OpenAI Moderation its own flagged field. "
         "“–”: the dataset carries no result from that scorer."
     )
     return Table(
