@@ -40,6 +40,14 @@ def _error(message: str) -> None:
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
 
 
+def _check_output_file(option: str, path: Path | None) -> None:
+    """Exit 2 before any work when `path` cannot be written as a file (a folder, no parent)."""
+    if path is not None and (path.is_dir() or not path.parent.is_dir()):
+        why = "is a folder" if path.is_dir() else f"its folder {path.parent} does not exist"
+        _error(f"{option} {path}: {why}")
+        raise typer.Exit(2)
+
+
 def _table_console() -> Console:
     """stdout for tables: piped or redirected, a row stays one line whatever its length."""
     console = Console()
@@ -292,10 +300,7 @@ def tag(
     if language_accuracy not in ("high", "low"):
         _error(f"--language-accuracy {language_accuracy!r}: must be high or low")
         raise typer.Exit(2)
-    if out is not None and (out.is_dir() or not out.parent.is_dir()):
-        why = "is a folder" if out.is_dir() else f"its folder {out.parent} does not exist"
-        _error(f"--out {out}: {why}")
-        raise typer.Exit(2)
+    _check_output_file("--out", out)
     try:
         scorers, scorer_options = scorers_from_options(
             toxicity if "toxicity" in stages else "offline", detoxify_path=detoxify_path
@@ -352,11 +357,8 @@ def synth(
     from wildchat.curate.synth import SynthConfig, write_synthetic
 
     target = truth or (out.with_name(out.name + ".truth.json") if out else Path("synthetic-truth.json"))
-    for option, path in (("--out", out), ("--truth", target)):
-        if path is not None and (path.is_dir() or not path.parent.is_dir()):
-            why = "is a folder" if path.is_dir() else f"its folder {path.parent} does not exist"
-            _error(f"{option} {path}: {why}")
-            raise typer.Exit(2)
+    _check_output_file("--out", out)
+    _check_output_file("--truth", target)
     options = SynthConfig(web_conversation_id_rate=0.0) if hash_only else SynthConfig()
     try:
         if out is not None:
@@ -926,7 +928,7 @@ def import_(
                     import_path(path, found, out=target, skip_invalid=skip_invalid, advance=advance)
                 )
     except (FormatError, ValueError, OSError) as exc:  # OSError: --out cannot be written
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from exc
     table = Table()
     for header in ("path", "format", "dataset"):
@@ -1018,7 +1020,6 @@ def explore_index(
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Build the explorer's search index from one or more datasets (replaces --db when done)."""
-    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from wildchat.explore import IndexBuildError, IndexOptions, IndexSource, build_index
@@ -1047,12 +1048,12 @@ def explore_index(
             summary = build_index(sources, db, options, reporter)
             reporter.finish()
     except (FormatError, IndexBuildError, ValueError, OSError) as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from exc
     except Exception as exc:  # a database refusing the build (PostgreSQL down, disk full)
         if type(exc).__module__.split(".")[0] not in ("sqlite3", "psycopg"):
             raise
-        err.print(f"[red]error:[/red] the index could not be written: {escape(str(exc))}", highlight=False)
+        _error(f"the index could not be written: {exc}")
         raise typer.Exit(2) from exc
     for dataset in summary.datasets:
         skipped = f", {dataset.invalid:,} invalid skipped" if dataset.invalid else ""
@@ -1093,12 +1094,12 @@ def explore_serve(
     try:
         serve_explorer(db, settings.host, settings.port, workers, announce)
     except IndexNotFound as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
+        _error(str(exc))
         raise typer.Exit(2) from exc
     except Exception as exc:
         if type(exc).__module__.split(".")[0] != "psycopg":
             raise
-        err.print(f"[red]error:[/red] cannot open the PostgreSQL index: {escape(str(exc))}", highlight=False)
+        _error(f"cannot open the PostgreSQL index: {exc}")
         raise typer.Exit(2) from exc
 
 

@@ -101,7 +101,7 @@ class TokenBucketLimit(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="WILDCHAT_", env_nested_delimiter="__", extra="ignore", validate_default=True
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="ignore", validate_default=True
     )
 
     data_dir: Path = Field(default=Path("data"), description="Where the SQLite store and the secret live.")

@@ -107,6 +107,9 @@ def test_withdrawn_text_is_purged_from_the_work_folder(synthetic: Synthetic, tmp
     assert not _tree_holds(out, secret)
     manifest = json.loads((out / "full" / "manifest.json").read_text())
     assert json.dumps(manifest).count("work_purged_withdrawn") >= 1
+    again = build(store, options(out))  # purged once: the next build does not look for them again
+    assert again.counts["work_purged_withdrawn"] == 0 and not _tree_holds(out, secret)
+    assert json.loads((out / ".work" / "purged.json").read_text()) == [leaving]
 
 
 def _tree_holds(root: Path, needle: bytes) -> bool:

@@ -7,6 +7,7 @@ Layout under `<out>/.work/`:
   counted/<shard>.pkl   names found where NER was deferred (`CountedNames`), for the counts
   options.json          what shaped the work (policy, scorers and their versions …): work done
                         under other options is never reused (see pipeline.work_fingerprint)
+  purged.json           the withdrawn participants whose work is already purged (ids only)
 Files appear atomically (temp name, then rename), so a file that exists is complete. A
 conversation is known by the hash of its turn ids: extended by a later turn, it is new work.
 Pickle is used because these files never leave the build folder and hold our own dataclasses.
@@ -166,10 +167,7 @@ class WorkDir:
         return recorded
 
     def record_options(self, options: dict[str, Any]) -> None:
-        path = self.options_path()
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(options, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        _write_json(self.options_path(), options)
 
     def reset(self) -> None:
         """Forget all work (made under other options): everything is done again."""
@@ -183,12 +181,20 @@ class WorkDir:
 
     # -- withdrawals -------------------------------------------------------------------------------
 
+    def purged_path(self) -> Path:
+        return self.root / "purged.json"
+
     def purge_participants(self, withdrawn: set[str]) -> int:
         """Remove the withdrawn participants' conversations from every shard; returns how many.
 
         Shards are rewritten without them (atomically), so no file of the work folder keeps their
-        text, spans or hashed IP; the names found in their conversations go too.
+        text, spans or hashed IP; the names found in their conversations go too. Participants
+        purged by an earlier build are not looked for again (their turns are gone from what a
+        build reads), so a build reads every shard only when someone withdrew since the last.
         """
+        record = self.purged_path()
+        done: set[str] = set(json.loads(record.read_text(encoding="utf-8"))) if record.exists() else set()
+        withdrawn = withdrawn - done
         if not withdrawn:
             return 0
         purged: set[str] = set()
@@ -210,7 +216,15 @@ class WorkDir:
                 if purged & counted.found.keys():
                     found = {k: v for k, v in counted.found.items() if k not in purged}
                     dump_atomic(path, CountedNames(counted.policy, counted.checked, found))
+        _write_json(record, sorted(done | withdrawn))
         return len(purged)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    """Atomically, like every file of the work folder (clear_pending removes a leftover temp)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def _subset(data: ShardData, keep: list[int]) -> ShardData:
